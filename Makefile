@@ -1,0 +1,41 @@
+# Entry points. Each target installs what it needs first, so a fresh clone works.
+SHELL := /bin/bash
+NPM_STAMP := node_modules/.install-stamp
+
+.PHONY: deps build test lint demo e2e e2e-real bench clean control-plane
+
+# npm ci only when the lock file changed since the last install.
+$(NPM_STAMP): package-lock.json package.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: $(NPM_STAMP)
+	@bash e2e/scripts/system-deps.sh
+
+build: deps
+	npm run build --if-present
+
+test: deps
+	npm test
+
+lint: deps
+	npm run lint
+
+demo: deps
+	npx tsx e2e/src/demo/main.ts $(if $(KEEP),--keep,)
+
+e2e: deps
+	NODE_OPTIONS=--experimental-vm-modules npx jest --testPathPatterns 'e2e/src/scenarios'
+
+e2e-real: deps
+	bash e2e/real/run.sh
+
+bench: deps
+	mkdir -p bench-out
+	npx tsx e2e/src/bench/main.ts
+
+control-plane: deps
+	npx tsx e2e/src/cli/control-plane.ts --port 0 --kubeconfig out/hub.kubeconfig
+
+clean:
+	rm -rf out demo-out bench-out node_modules/.install-stamp
