@@ -1,0 +1,26 @@
+/** A Kubernetes API error: HTTP status plus the Status object's reason and message. */
+export class KubeError extends Error {
+  override name = 'KubeError';
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+function statusOf(e: unknown): number | undefined {
+  return e instanceof KubeError ? e.status : undefined;
+}
+
+export const isNotFound = (e: unknown): boolean => statusOf(e) === 404;
+export const isConflict = (e: unknown): boolean => statusOf(e) === 409 && (e as KubeError).reason !== 'AlreadyExists';
+export const isAlreadyExists = (e: unknown): boolean => statusOf(e) === 409 && (e as KubeError).reason === 'AlreadyExists';
+export const isGone = (e: unknown): boolean => statusOf(e) === 410;
+/** Errors worth retrying: conflicts, throttling, server trouble, transport failures. */
+export const isRetriable = (e: unknown): boolean => {
+  const s = statusOf(e);
+  return s === undefined || s === 409 || s === 429 || s >= 500;
+};
