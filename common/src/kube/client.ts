@@ -207,7 +207,7 @@ export class KubeClient {
 
 /** Desired metadata/spec/data over the stored object, keeping server-owned fields. */
 export function mergeDesired<T extends KubeObject>(current: T, desired: T): T {
-  const out: Record<string, unknown> = { ...current };
+  const out: Record<string, unknown> = { ...(current as unknown as Record<string, unknown>) };
   for (const [k, v] of Object.entries(desired)) {
     if (k === 'metadata' || k === 'status') continue;
     out[k] = v;
