@@ -23,6 +23,8 @@ import { AGENT_OBJECTS } from './types.js';
 
 export const CONFIG_HASH_ANNOTATION = 'federated-learning.open-cluster-management.io/config-hash';
 export const AGENT_UID = 65532;
+/** Where the agent looks for its config files (spoke-agent/src/config.ts DEFAULT_CONFIG_DIR). */
+export const AGENT_CONFIG_DIR = '/etc/fl-agent/config';
 
 type Obj = Record<string, unknown>;
 
@@ -42,11 +44,14 @@ function volumes(v: AgentValues): { volumes: Obj[]; mounts: Obj[] } {
   const vols: Obj[] = [
     { name: 'client-cert', secret: { secretName: CLIENT_CERT_SECRET, optional: true, defaultMode: 0o440 } },
     { name: 'hub-ca', configMap: { name: AGENT_OBJECTS.caConfigMap } },
+    { name: 'agent-config', configMap: { name: AGENT_OBJECTS.configConfigMap } },
     { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
   ];
   const mounts: Obj[] = [
     { name: 'client-cert', mountPath: AGENT_PATHS.clientCertDir, readOnly: true },
     { name: 'hub-ca', mountPath: dir(AGENT_PATHS.caBundleFile), readOnly: true },
+    // Also as files: the agent reads this directory when a runtime does not support envFrom.
+    { name: 'agent-config', mountPath: AGENT_CONFIG_DIR, readOnly: true },
     { name: 'tmp', mountPath: AGENT_PATHS.tmp },
   ];
   if (v.proxy.caBundlePem) {
