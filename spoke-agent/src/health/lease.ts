@@ -103,8 +103,12 @@ export class LeaseRenewer {
   private tick(): void {
     if (this.stopped) return;
     this.running = this.renewOnce()
-      .then(() => void this.log.debug('lease renewed', { namespace: this.o.namespace }))
-      .catch((e: unknown) => this.log.warn('lease renewal failed', { namespace: this.o.namespace, error: e }))
+      .then(() => {
+        this.log.debug('lease renewed', { namespace: this.o.namespace });
+      })
+      .catch((e: unknown) => {
+        this.log.warn('lease renewal failed', { namespace: this.o.namespace, error: e });
+      })
       .finally(() => {
         if (this.stopped) return;
         this.timer = setTimeout(() => this.tick(), jitteredPeriod(this.o.periodMs));
