@@ -1,0 +1,50 @@
+/** Aggregator progress (state.json) and evaluation result mapped into FL status. Pure. */
+import type { EvaluationStatus, RoundStatus } from '@ocm-fl/common/api/federated-learning.js';
+import type { JobState } from '../aggregator/state-store.js';
+
+export type { JobState };
+
+/** Aggregated rounds of the history, newest last (retries and failed attempts left out). */
+export function roundsFromState(state: JobState): RoundStatus[] {
+  return state.history
+    .filter((r) => r.outcome === 'aggregated')
+    .map((r) => ({
+      round: r.round,
+      participants: [...r.participants].sort(),
+      examples: r.examples,
+      metrics: { ...r.metrics },
+      durationSeconds: Math.round(r.durationMs) / 1000,
+      modelDigest: r.sha256,
+    }));
+}
+
+const PREFERRED_METRICS = ['accuracy', 'val_accuracy', 'loss', 'val_loss'];
+
+/** "name=value" of the newest round's main metric, for the METRIC printer column. */
+export function lastMetric(rounds: readonly RoundStatus[]): string | undefined {
+  const m = rounds.at(-1)?.metrics;
+  if (!m) return undefined;
+  const key = PREFERRED_METRICS.find((k) => k in m) ?? Object.keys(m).sort()[0];
+  if (key === undefined) return undefined;
+  const v = m[key] as number;
+  return `${key}=${Number.isInteger(v) ? v : v.toFixed(4)}`;
+}
+
+/**
+ * Parse evaluation.json: `{accuracy, perClassAccuracy: {label: recall}, examples}`; perClass
+ * may also be an array indexed by class. Undefined when the content is not that shape.
+ */
+export function parseEvaluation(raw: unknown): EvaluationStatus | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const r = raw as Record<string, unknown>;
+  const out: EvaluationStatus = {};
+  if (typeof r.accuracy === 'number') out.accuracy = r.accuracy;
+  if (typeof r.examples === 'number') out.examples = Math.round(r.examples);
+  const pc = r.perClassAccuracy ?? r.perClass;
+  if (Array.isArray(pc)) out.perClassAccuracy = Object.fromEntries(pc.map((v, i) => [String(i), Number(v)]));
+  else if (pc && typeof pc === 'object')
+    out.perClassAccuracy = Object.fromEntries(
+      Object.entries(pc).filter(([, v]) => typeof v === 'number'),
+    ) as Record<string, number>;
+  return out.accuracy === undefined && !out.perClassAccuracy ? undefined : out;
+}
