@@ -1,0 +1,137 @@
+/**
+ * A test-local stand-in for the agent and aggregator (a test double of both, named as one):
+ * per round it opens a real handoff round per client, starts the trainer as a child process
+ * with only the contract's env vars, takes the uploaded updates and averages them (FedAvg,
+ * weighted by examples). Used by the trainer tests and the trainer benchmark.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { decodeSafetensors, encodeSafetensors, type Tensor } from '@ocm-fl/common/model/safetensors.js';
+import { HandoffServer } from '@ocm-fl/spoke-agent/handoff/handoff-server.js';
+import { trainerEnvRecord } from '@ocm-fl/spoke-agent/handoff/trainer-env.js';
+import type { RoundResult } from '@ocm-fl/spoke-agent/handoff/types.js';
+
+export interface FedClient {
+  readonly name: string;
+  /** argv of the trainer process. */
+  readonly command: readonly string[];
+  readonly location: string;
+}
+
+export interface ClientRound {
+  readonly client: string;
+  readonly result: RoundResult;
+  readonly exitCode: number | null;
+  /** The trainer's env, for checks that it holds no key material. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly dirs: readonly string[];
+  /** The trainer's last `{"event":"round-done",...}` stdout line, if it printed one. */
+  readonly report?: Record<string, unknown>;
+  readonly stderr: string;
+}
+
+export interface FedRound {
+  readonly round: number;
+  readonly model: Buffer;
+  readonly clients: readonly ClientRound[];
+}
+
+/** FedAvg: the examples-weighted mean of updates with the global model's layout. */
+export function fedAvg(updates: readonly { bytes: Uint8Array; examples: number }[], metadata: Record<string, string> = {}): Buffer {
+  const decoded = updates.map((u) => ({ tensors: decodeSafetensors(u.bytes).tensors, w: u.examples }));
+  const total = decoded.reduce((s, u) => s + u.w, 0);
+  const first = decoded[0];
+  if (!first || total <= 0) throw new Error('fedAvg needs at least one update with examples');
+  const out: Tensor[] = first.tensors.map((t, i) => {
+    const values = new Float32Array(t.values.length);
+    for (const u of decoded) {
+      const src = (u.tensors[i] as Tensor).values;
+      const f = u.w / total;
+      for (let j = 0; j < values.length; j++) values[j] = (values[j] as number) + f * (src[j] as number);
+    }
+    return { name: t.name, dtype: t.dtype, shape: t.shape, values };
+  });
+  return encodeSafetensors(out, metadata);
+}
+
+export interface FederationOptions {
+  readonly clients: readonly FedClient[];
+  readonly rounds: number;
+  readonly initialModel: Buffer;
+  readonly parameters: Record<string, string | number | boolean>;
+  readonly baseDir: string;
+  readonly cwd: string;
+  /** Called after each round with the new global model. */
+  readonly onRound?: (r: FedRound) => void | Promise<void>;
+}
+
+export async function runFederation(opts: FederationOptions): Promise<FedRound[]> {
+  const server = await HandoffServer.start({ host: '127.0.0.1', port: 0 });
+  const rounds: FedRound[] = [];
+  let model = opts.initialModel;
+  try {
+    for (let round = 1; round <= opts.rounds; round++) {
+      const modelPath = join(opts.baseDir, `global-${round - 1}.safetensors`);
+      await writeFile(modelPath, model);
+      const clients = await Promise.all(opts.clients.map((c) => runClient(server, { ...opts, client: c, round, modelPath })));
+      const failed = clients.find((c) => c.exitCode !== 0);
+      if (failed) throw new Error(`trainer ${failed.client} exited ${failed.exitCode}: ${failed.stderr.slice(-2000)}`);
+      const updates = await Promise.all(clients.map(async (c) => ({ bytes: await readFile(c.result.updatePath), examples: c.result.examples })));
+      model = fedAvg(updates, { round: String(round) });
+      const r = { round, model, clients };
+      rounds.push(r);
+      await opts.onRound?.(r);
+    }
+  } finally {
+    await server.close();
+  }
+  return rounds;
+}
+
+async function runClient(
+  server: HandoffServer,
+  o: FederationOptions & { client: FedClient; round: number; modelPath: string },
+): Promise<ClientRound> {
+  const base = join(o.baseDir, o.client.name, `round-${o.round}`);
+  const [agentDir, dataDir, workDir] = ['agent', 'data', 'scratch'].map((d) => join(base, d)) as [string, string, string];
+  await Promise.all([agentDir, dataDir, workDir].map((d) => mkdir(d, { recursive: true })));
+  const handle = await server.openRound({
+    roundId: `${o.client.name}-r${o.round}`,
+    task: {
+      round: o.round,
+      rounds: o.rounds,
+      job: { namespace: 'default', name: 'mnist' },
+      cluster: o.client.name,
+      parameters: o.parameters,
+      data: { location: o.client.location, dir: dataDir },
+    },
+    modelPath: o.modelPath,
+    workDir: agentDir,
+  });
+  const env = {
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    ...trainerEnvRecord({ url: handle.url, round: o.round, dataDir, dataLocation: o.client.location, workDir, token: { value: handle.token } }),
+  };
+  try {
+    const [cmd, ...args] = o.client.command as [string, ...string[]];
+    const child = spawn(cmd, args, { cwd: o.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const result = await Promise.race([
+      handle.result,
+      new Promise<never>((_, reject) => setImmediate(() => reject(new Error(`${o.client.name}: no update (exit ${exitCode}): ${stderr.slice(-2000)}${stdout.slice(-2000)}`)))),
+    ]);
+    const report = stdout
+      .split('\n')
+      .filter((l) => l.includes('"round-done"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .pop();
+    return { client: o.client.name, result, exitCode, env, dirs: [dataDir, workDir], stderr, ...(report ? { report } : {}) };
+  } finally {
+    await handle.close(`round ${o.round} over`);
+  }
+}
