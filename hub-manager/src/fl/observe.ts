@@ -60,7 +60,7 @@ export function taskFeedback(work: ManifestWork | undefined): TaskFeedback {
   return out as TaskFeedback;
 }
 
-type Service = KubeObject<
+export type Service = KubeObject<
   { type?: string; ports?: { port: number; nodePort?: number }[]; clusterIP?: string },
   { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } }
 >;
