@@ -1,0 +1,591 @@
+/**
+ * The per-job aggregator: round state machine, admission, streaming aggregation, checkpoints.
+ * RPC semantics live here as plain async methods taking the caller's cluster; grpc-server.ts
+ * maps them onto the wire.
+ */
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parseManifest, type Manifest } from '@ocm-fl/common/model/safetensors.js';
+import { fail, DataPlaneError } from '@ocm-fl/common/dataplane/errors.js';
+import { sha256File } from '@ocm-fl/common/dataplane/file-io.js';
+import type { Logger } from '@ocm-fl/common/logger.js';
+import { MAX_CHUNK_BYTES } from '@ocm-fl/proto/load.js';
+import type { AggregatorConfig } from './config.js';
+import { RoundAccumulator } from './accumulator.js';
+import { afterTooFew, closeDecision, stragglers, weightedMetrics } from './round-policy.js';
+import {
+  StateStore,
+  type ClientState,
+  type ClientStatus,
+  type JobState,
+  type RoundRecord,
+} from './state-store.js';
+import { UploadSession, type UploadDeclaration } from './upload-session.js';
+import type { Handlers, Peer } from './grpc-server.js';
+import type { UploadUpdateRequest__Output } from '@ocm-fl/proto/generated/federatedlearning/v1/UploadUpdateRequest.js';
+
+interface Submission {
+  examples: number;
+  metrics: Record<string, number>;
+  sha256: string;
+}
+
+interface RoundState {
+  readonly round: number;
+  readonly attempt: number;
+  readonly openedAt: number;
+  readonly deadline: number;
+  readonly submitted: Map<string, Submission>;
+  readonly failed: Map<string, string>;
+  readonly sessions: Map<string, UploadSession>;
+  closing: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+interface GlobalModel {
+  readonly path: string;
+  readonly manifest: Manifest;
+  readonly header: Buffer;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+async function readGlobal(file: string): Promise<GlobalModel> {
+  const fh = await open(file, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const first = Buffer.alloc(Math.min(size, 8));
+    await fh.read(first, 0, first.length, 0);
+    const n = first.length === 8 ? Number(first.readBigUInt64LE(0)) : 0;
+    const header = Buffer.alloc(Math.min(size, 8 + n));
+    await fh.read(header, 0, header.length, 0);
+    const manifest = parseManifest(header);
+    if (manifest.dataStart + manifest.dataBytes !== size)
+      throw new Error(`${file}: ${size} bytes, manifest says ${manifest.dataStart + manifest.dataBytes}`);
+    return { path: file, manifest, header, size, sha256: await sha256File(file) };
+  } finally {
+    await fh.close();
+  }
+}
+
+type MutableJob = { -readonly [K in keyof JobState]: JobState[K] } & {
+  history: RoundRecord[];
+  clients: Record<string, ClientStatus>;
+};
+
+export class AggregatorCore {
+  private admitted: Set<string>;
+  private job!: MutableJob;
+  private global!: GlobalModel;
+  private acc!: RoundAccumulator;
+  private round: RoundState | undefined;
+  private foldChain: Promise<void> = Promise.resolve();
+  private saveChain: Promise<void> = Promise.resolve();
+  private tokens = 0;
+  private doneWaiters: Array<(s: JobState) => void> = [];
+  readonly store: StateStore;
+
+  constructor(
+    private readonly cfg: AggregatorConfig,
+    private readonly log: Logger,
+  ) {
+    this.admitted = new Set(cfg.admittedClusters);
+    this.store = new StateStore(cfg.storageDir);
+  }
+
+  /** Load or create the job state and open the current round. */
+  async start(): Promise<void> {
+    await this.store.init();
+    const saved = await this.store.load();
+    if (saved) {
+      this.job = { ...saved, clients: { ...saved.clients }, history: [...saved.history] };
+      this.log.info('resuming job', { completedRounds: saved.completedRounds, phase: saved.phase });
+    } else {
+      await this.importInitialModel();
+    }
+    this.global = await readGlobal(this.store.checkpointPath(this.job.completedRounds));
+    if (this.global.sha256 !== this.job.modelSha256)
+      throw new Error(`checkpoint of round ${this.job.completedRounds} does not match state.json`);
+    if (this.job.phase !== 'running') return;
+    this.acc = new RoundAccumulator(this.global.manifest);
+    const attempt = this.job.history.filter((h) => h.round === this.job.completedRounds + 1).length;
+    this.openRound(attempt);
+    await this.save();
+  }
+
+  private async importInitialModel(): Promise<void> {
+    const src = this.cfg.initialModelPath;
+    try {
+      await stat(src);
+    } catch (e) {
+      throw new Error(`initial model ${src} not found: the job cannot start without one`, { cause: e });
+    }
+    let g: GlobalModel;
+    try {
+      g = await readGlobal(src);
+    } catch (e) {
+      throw new Error(`initial model ${src} is not a valid safetensors model`, { cause: e });
+    }
+    await this.store.importInitialModel(src);
+    this.job = {
+      jobId: this.cfg.jobId,
+      phase: 'running',
+      message: '',
+      rounds: this.cfg.rounds,
+      completedRounds: 0,
+      modelSha256: g.sha256,
+      modelSize: g.size,
+      history: [],
+      clients: {},
+      updatedAt: new Date().toISOString(),
+    };
+  }
+
+  state(): JobState {
+    return structuredClone(this.job);
+  }
+
+  setAdmitted(clusters: readonly string[]): void {
+    this.admitted = new Set(clusters);
+    this.log.info('admitted clusters updated', { clusters: [...this.admitted] });
+    this.maybeClose();
+  }
+
+  /** Resolves once the job is completed or failed. */
+  whenDone(): Promise<JobState> {
+    if (this.job.phase !== 'running') return Promise.resolve(this.state());
+    return new Promise((r) => this.doneWaiters.push(r));
+  }
+
+  async stop(): Promise<void> {
+    if (this.round?.timer) clearTimeout(this.round.timer);
+    for (const s of this.round?.sessions.values() ?? []) await s.discard();
+    await this.foldChain.catch(() => undefined);
+    await this.saveChain;
+  }
+
+  private openRound(attempt: number): void {
+    const now = Date.now();
+    const r: RoundState = {
+      round: this.job.completedRounds + 1,
+      attempt,
+      openedAt: now,
+      deadline: now + this.cfg.roundDeadlineSeconds * 1000,
+      submitted: new Map(),
+      failed: new Map(),
+      sessions: new Map(),
+      closing: false,
+    };
+    r.timer = setTimeout(() => void this.close(r, true), r.deadline - now);
+    this.round = r;
+    this.log.info('round open', { round: r.round, attempt, deadline: new Date(r.deadline).toISOString() });
+  }
+
+  private maybeClose(): void {
+    const r = this.round;
+    if (!r || r.closing) return;
+    if (this.decide(r, false) !== 'wait') void this.close(r, false);
+  }
+
+  private decide(r: RoundState, deadlinePassed: boolean): ReturnType<typeof closeDecision> {
+    return closeDecision({
+      admitted: this.admitted,
+      submitted: new Set(r.submitted.keys()),
+      failed: new Set(r.failed.keys()),
+      minClients: this.cfg.minClients,
+      deadlinePassed,
+    });
+  }
+
+  private async close(r: RoundState, atDeadline: boolean): Promise<void> {
+    if (r.closing || this.round !== r) return;
+    r.closing = true;
+    clearTimeout(r.timer);
+    try {
+      await this.foldChain;
+      for (const s of r.sessions.values()) await s.discard();
+      await this.finishRound(r, this.decide(r, true), atDeadline);
+    } catch (e) {
+      this.job.phase = 'failed';
+      this.job.message = `round ${r.round} could not be closed: ${(e as Error).message}`;
+      this.log.error('closing round failed', { round: r.round, error: (e as Error).message });
+      await this.save();
+    }
+    if (this.job.phase !== 'running') for (const w of this.doneWaiters.splice(0)) w(this.state());
+  }
+
+  private async finishRound(
+    r: RoundState,
+    decision: ReturnType<typeof closeDecision>,
+    atDeadline: boolean,
+  ): Promise<void> {
+    const late = stragglers({
+      admitted: this.admitted,
+      submitted: new Set(r.submitted.keys()),
+      failed: new Set(r.failed.keys()),
+    });
+    for (const c of late)
+      this.setClient(c, 'straggler', r.round, `no update by the round ${r.round} deadline`);
+    const base = {
+      round: r.round,
+      attempt: r.attempt,
+      participants: [...r.submitted.keys()].sort(),
+      failed: [...r.failed.keys()].sort(),
+      stragglers: late,
+      examples: this.acc.totalExamples,
+      metrics: weightedMetrics(r.submitted.values()),
+      durationMs: Date.now() - r.openedAt,
+      closedAt: new Date().toISOString(),
+    };
+    if (decision === 'aggregate') {
+      const dest = this.store.checkpointPath(r.round);
+      const { sha256, size } = await this.acc.writeModel(this.global.header, dest);
+      this.job.history.push({ ...base, sha256, outcome: 'aggregated' } satisfies RoundRecord);
+      this.job.completedRounds = r.round;
+      this.job.modelSha256 = sha256;
+      this.job.modelSize = size;
+      this.global = { ...this.global, path: dest, size, sha256 };
+      await this.store.publish(r.round, 'last');
+      await this.store.prune(r.round, this.cfg.keepCheckpoints);
+      this.log.info('round aggregated', {
+        round: r.round,
+        participants: base.participants.length,
+        atDeadline,
+        sha256,
+      });
+      if (r.round >= this.job.rounds) {
+        await this.store.publish(r.round, 'final');
+        this.job.phase = 'completed';
+        this.job.message = `completed ${r.round} rounds`;
+      }
+    } else {
+      const next = afterTooFew(this.cfg.failurePolicy, r.attempt);
+      this.job.history.push({ ...base, sha256: '', outcome: next === 'retry' ? 'retry' : 'failed' });
+      const msg = `round ${r.round}: ${r.submitted.size} updates, fewer than the minimum ${this.cfg.minClients}`;
+      this.log.warn(msg, { attempt: r.attempt, next });
+      if (next === 'fail') {
+        this.job.phase = 'failed';
+        this.job.message = msg;
+      }
+    }
+    this.acc.reset();
+    this.round = undefined;
+    if (this.job.phase === 'running') this.openRound(decision === 'aggregate' ? 0 : r.attempt + 1);
+    await this.save();
+  }
+
+  private save(): Promise<void> {
+    this.job.updatedAt = new Date().toISOString();
+    const snapshot = JSON.parse(JSON.stringify(this.job)) as JobState;
+    this.saveChain = this.saveChain
+      .then(() => this.store.save(snapshot))
+      .catch((e: unknown) => {
+        this.log.error('saving state failed', { error: (e as Error).message });
+      });
+    return this.saveChain;
+  }
+
+  private setClient(
+    cluster: string,
+    state: ClientState,
+    round: number,
+    message?: string,
+    examples?: number,
+  ): void {
+    this.job.clients[cluster] = {
+      state,
+      round,
+      lastSeen: new Date().toISOString(),
+      ...(message ? { message } : {}),
+      ...(examples !== undefined ? { examples } : {}),
+    };
+  }
+
+  private touch(cluster: string, state?: ClientState): void {
+    const prev = this.job.clients[cluster];
+    this.setClient(
+      cluster,
+      state ?? prev?.state ?? 'joined',
+      this.round?.round ?? prev?.round ?? 0,
+      prev?.message,
+      prev?.examples,
+    );
+  }
+
+  // ---- admission ----
+
+  private admit(peer: Peer, jobId: string): void {
+    if (jobId && jobId !== this.cfg.jobId)
+      throw fail('NOT_FOUND', `this aggregator serves job ${this.cfg.jobId}, not ${jobId}`);
+    if (!this.admitted.has(peer.cluster)) {
+      this.log.warn('refused cluster not admitted to the job', {
+        cluster: peer.cluster,
+        address: peer.address,
+      });
+      throw fail('PERMISSION_DENIED', `cluster ${peer.cluster} is not admitted to job ${this.cfg.jobId}`);
+    }
+  }
+
+  /** The open round `round`, or FAILED_PRECONDITION. */
+  private openRoundFor(round: number): RoundState {
+    if (this.job.phase !== 'running') throw fail('FAILED_PRECONDITION', `job is ${this.job.phase}`);
+    const r = this.round;
+    if (!r || r.closing)
+      throw fail('FAILED_PRECONDITION', `round ${this.job.completedRounds + 1} is closing`);
+    if (round !== r.round)
+      throw fail('FAILED_PRECONDITION', `round ${round} is not the current round ${r.round}`);
+    if (Date.now() > r.deadline) throw fail('FAILED_PRECONDITION', `round ${r.round} deadline passed`);
+    return r;
+  }
+
+  // ---- RPCs ----
+
+  readonly handlers: Handlers = {
+    join: async (req, peer) => {
+      this.admit(peer, req.jobId);
+      this.touch(peer.cluster, 'joined');
+      return {
+        jobId: this.cfg.jobId,
+        jobName: this.cfg.jobName,
+        cluster: peer.cluster,
+        rounds: this.cfg.rounds,
+        currentRound: this.round?.round ?? 0,
+        heartbeatIntervalSeconds: this.cfg.heartbeatIntervalSeconds,
+        maxChunkBytes: MAX_CHUNK_BYTES,
+      };
+    },
+    heartbeat: async (req, peer) => {
+      this.admit(peer, req.jobId);
+      this.touch(peer.cluster);
+      return { currentRound: this.round?.round ?? 0, finished: this.job.phase !== 'running' };
+    },
+    getTask: async (req, peer) => {
+      this.admit(peer, req.jobId);
+      this.touch(peer.cluster);
+      const r = this.round;
+      const running = this.job.phase === 'running' && r !== undefined;
+      return {
+        round: running ? r.round : 0,
+        rounds: this.job.rounds,
+        config: { ...this.cfg.taskConfig },
+        deadlineUnixMs: running ? r.deadline : 0,
+        finished: this.job.phase === 'completed',
+        failed: this.job.phase === 'failed',
+        model: {
+          round: running ? r.round : this.job.completedRounds,
+          size: this.global.size,
+          sha256: this.global.sha256,
+        },
+        submitted: running ? r.submitted.has(peer.cluster) || r.failed.has(peer.cluster) : false,
+        phase: this.job.phase,
+        message: this.job.message,
+      };
+    },
+    downloadModel: (req, peer, signal) => this.download(req, peer, signal),
+    getUploadOffset: async (req, peer) => {
+      this.admit(peer, req.jobId);
+      const r = this.openRoundFor(req.round);
+      const done = r.submitted.get(peer.cluster);
+      if (done) {
+        if (done.sha256 === req.sha256) return { offset: 0, complete: true };
+        throw fail(
+          'ALREADY_EXISTS',
+          `cluster ${peer.cluster} already submitted an update for round ${r.round}`,
+        );
+      }
+      const s = r.sessions.get(peer.cluster);
+      return { offset: s && s.decl.sha256 === req.sha256 ? s.offset : 0, complete: false };
+    },
+    uploadUpdate: (reqs, peer) => this.upload(reqs, peer),
+    reportMetrics: async (req, peer) => {
+      this.admit(peer, req.jobId);
+      const r = this.openRoundFor(req.round);
+      const sub = r.submitted.get(peer.cluster);
+      if (!sub) throw fail('FAILED_PRECONDITION', `report metrics after the update for round ${r.round}`);
+      for (const [k, v] of Object.entries(req.metrics)) {
+        if (!Number.isFinite(v)) throw fail('INVALID_ARGUMENT', `metric ${k} is not finite`);
+        sub.metrics[k] = v;
+      }
+      return {};
+    },
+    reportFailure: async (req, peer) => {
+      this.admit(peer, req.jobId);
+      const r = this.openRoundFor(req.round);
+      if (r.submitted.has(peer.cluster))
+        throw fail('ALREADY_EXISTS', `cluster ${peer.cluster} already submitted for round ${r.round}`);
+      r.failed.set(peer.cluster, `${req.reason}: ${req.message}`);
+      await r.sessions.get(peer.cluster)?.discard();
+      r.sessions.delete(peer.cluster);
+      this.setClient(peer.cluster, 'failed', r.round, `${req.reason}: ${req.message}`);
+      this.log.warn('client reported failure', {
+        cluster: peer.cluster,
+        round: r.round,
+        reason: req.reason,
+        message: req.message,
+      });
+      void this.save();
+      this.maybeClose();
+      return {};
+    },
+  };
+
+  private async *download(
+    req: Parameters<Handlers['downloadModel']>[0],
+    peer: Peer,
+    signal: AbortSignal,
+  ): AsyncGenerator<{
+    header?: { round: number; size: number; sha256: string };
+    chunk?: { offset: number; data: Buffer };
+  }> {
+    this.admit(peer, req.jobId);
+    const current = this.round?.round ?? this.job.completedRounds;
+    let g: { path: string; size: number; sha256: string } = this.global;
+    if (req.round !== 0 && req.round !== current) {
+      if (req.round < 1 || req.round > current) throw fail('NOT_FOUND', `no model for round ${req.round}`);
+      const p = this.store.checkpointPath(req.round - 1);
+      try {
+        g = { path: p, size: (await stat(p)).size, sha256: await sha256File(p) };
+      } catch (e) {
+        throw fail('NOT_FOUND', `checkpoint for round ${req.round} is no longer kept`, e);
+      }
+    }
+    if (req.expectedSha256 && req.expectedSha256 !== g.sha256)
+      throw fail('FAILED_PRECONDITION', `model is ${g.sha256}, not the expected ${req.expectedSha256}`);
+    if (req.offset > g.size)
+      throw fail('OUT_OF_RANGE', `offset ${req.offset} beyond the model size ${g.size}`);
+    this.touch(peer.cluster, 'downloading');
+    yield { header: { round: req.round || current, size: g.size, sha256: g.sha256 } };
+    let offset = req.offset;
+    if (offset === g.size) return;
+    // The file stays readable through its open descriptor even if a newer round prunes it.
+    for await (const data of createReadStream(g.path, {
+      start: offset,
+      highWaterMark: MAX_CHUNK_BYTES,
+      signal,
+    })) {
+      const buf = data as Buffer;
+      yield { chunk: { offset, data: buf } };
+      offset += buf.length;
+    }
+  }
+
+  private async upload(
+    reqs: AsyncIterable<UploadUpdateRequest__Output>,
+    peer: Peer,
+  ): Promise<{ round: number; receivedBytes: number; sha256: string }> {
+    const it = reqs[Symbol.asyncIterator]();
+    const first = await it.next();
+    const h = first.done ? undefined : first.value.header;
+    if (!h) throw fail('INVALID_ARGUMENT', 'the first upload message must be a header');
+    this.admit(peer, h.jobId);
+    const r = this.openRoundFor(h.round);
+    if (r.submitted.has(peer.cluster))
+      throw fail(
+        'ALREADY_EXISTS',
+        `cluster ${peer.cluster} already submitted an update for round ${r.round}`,
+      );
+    if (r.failed.has(peer.cluster))
+      throw fail('FAILED_PRECONDITION', `cluster ${peer.cluster} reported a failure for round ${r.round}`);
+    const decl: UploadDeclaration = {
+      round: h.round,
+      examples: h.examples,
+      size: h.size,
+      sha256: h.sha256,
+      metrics: { ...h.metrics },
+    };
+    UploadSession.checkDeclaration(
+      decl,
+      this.global.size,
+      this.cfg.maxUpdateBytes ?? this.global.size + (1 << 20),
+    );
+    const session = await this.sessionFor(r, peer.cluster, decl, h.offset);
+    const token = ++this.tokens;
+    await session.takeOver(token);
+    this.touch(peer.cluster, 'uploading');
+    try {
+      for (let m = await it.next(); !m.done; m = await it.next()) {
+        const c = m.value.chunk;
+        if (!c) throw fail('INVALID_ARGUMENT', 'only chunks may follow the header');
+        await session.write(token, c.offset, c.data);
+      }
+    } catch (e) {
+      if (DataPlaneError.is(e, 'INVALID_ARGUMENT')) await this.reject(r, peer.cluster, session, e);
+      throw e;
+    }
+    if (!session.complete)
+      throw fail('ABORTED', `upload stopped at ${session.offset} of ${decl.size} bytes; resume from there`);
+    try {
+      await session.finish();
+    } catch (e) {
+      await this.reject(r, peer.cluster, session, e as DataPlaneError);
+      throw e;
+    }
+    return this.accept(r, peer.cluster, session);
+  }
+
+  private async sessionFor(
+    r: RoundState,
+    cluster: string,
+    decl: UploadDeclaration,
+    offset: number,
+  ): Promise<UploadSession> {
+    const existing = r.sessions.get(cluster);
+    if (existing && existing.decl.sha256 === decl.sha256 && existing.decl.size === decl.size) {
+      await existing.takeOver(-1); // settle pending writes before reading the offset
+      if (offset !== existing.offset)
+        throw fail('OUT_OF_RANGE', `resume at offset ${existing.offset}, not ${offset}`);
+      return existing;
+    }
+    await existing?.discard();
+    if (offset !== 0) throw fail('OUT_OF_RANGE', 'no upload to resume; start at offset 0');
+    const spill = path.join(this.store.uploadsDir, `round-${r.round}-${cluster}.part`);
+    const s = new UploadSession(cluster, decl, spill, this.global.manifest, this.global.size);
+    r.sessions.set(cluster, s);
+    return s;
+  }
+
+  private async reject(r: RoundState, cluster: string, s: UploadSession, e: DataPlaneError): Promise<void> {
+    if (r.sessions.get(cluster) === s) r.sessions.delete(cluster);
+    await s.discard();
+    this.setClient(cluster, 'rejected', r.round, e.message);
+    this.log.warn('update refused', { cluster, round: r.round, error: e.message });
+  }
+
+  /** Count a verified update: reserve the slot now, fold in order, answer once it is in the accumulator. */
+  private async accept(
+    r: RoundState,
+    cluster: string,
+    s: UploadSession,
+  ): Promise<{ round: number; receivedBytes: number; sha256: string }> {
+    if (r.closing || this.round !== r || Date.now() > r.deadline) {
+      await this.reject(r, cluster, s, fail('FAILED_PRECONDITION', 'late'));
+      this.setClient(cluster, 'straggler', r.round, `update arrived after round ${r.round} closed`);
+      throw fail('FAILED_PRECONDITION', `round ${r.round} closed before the update completed`);
+    }
+    if (r.submitted.has(cluster))
+      throw fail('ALREADY_EXISTS', `cluster ${cluster} already submitted for round ${r.round}`);
+    const sub: Submission = {
+      examples: s.decl.examples,
+      metrics: { ...s.decl.metrics },
+      sha256: s.decl.sha256,
+    };
+    r.submitted.set(cluster, sub);
+    r.sessions.delete(cluster);
+    const fold = this.foldChain.then(() => this.acc.foldFile(s.spillPath, s.updateManifest, s.decl.examples));
+    this.foldChain = fold.catch(() => undefined);
+    try {
+      await fold;
+    } catch (e) {
+      r.submitted.delete(cluster);
+      throw fail('INTERNAL', 'could not aggregate the update', e);
+    } finally {
+      await s.discard();
+    }
+    this.setClient(cluster, 'submitted', r.round, undefined, s.decl.examples);
+    this.log.info('update accepted', { cluster, round: r.round, examples: s.decl.examples });
+    void this.save();
+    this.maybeClose();
+    return { round: r.round, receivedBytes: s.decl.size, sha256: s.decl.sha256 };
+  }
+}

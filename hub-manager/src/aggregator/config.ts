@@ -1,0 +1,109 @@
+/** The aggregator's configuration file: one JSON object per FL job, written by the hub controller. */
+import { readFile } from 'node:fs/promises';
+
+export type FailurePolicy =
+  { readonly action: 'retryRound'; readonly maxRetries: number } | { readonly action: 'fail' };
+
+export interface AggregatorConfig {
+  readonly jobId: string;
+  readonly jobName: string;
+  readonly listen: { readonly host: string; readonly port: number };
+  /** PEM files: serving certificate and key, and the CA bundle client certificates must chain to. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
+  readonly storageDir: string;
+  readonly rounds: number;
+  /** Clusters placed in the job; reloaded when the file changes. */
+  readonly admittedClusters: readonly string[];
+  readonly minClients: number;
+  readonly roundDeadlineSeconds: number;
+  readonly failurePolicy: FailurePolicy;
+  /** safetensors file of the starting global model. */
+  readonly initialModelPath: string;
+  /** Past round checkpoints kept besides `last` (and the final model). */
+  readonly keepCheckpoints: number;
+  /** Trainer parameters handed to clients in every task. */
+  readonly taskConfig: Readonly<Record<string, string>>;
+  readonly heartbeatIntervalSeconds: number;
+  /** Largest update accepted, bytes; default: the global model size (updates must match it anyway). */
+  readonly maxUpdateBytes?: number;
+  /** Concurrent RPCs one cluster may hold open (HTTP/2 streams over all its connections). */
+  readonly maxStreamsPerClient: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Raw = Record<string, unknown>;
+
+function obj(v: unknown, at: string): Raw {
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new ConfigError(`${at}: must be an object`);
+  return v as Raw;
+}
+function str(r: Raw, k: string, at: string, dflt?: string): string {
+  const v = r[k] ?? dflt;
+  if (typeof v !== 'string' || v === '') throw new ConfigError(`${at}.${k}: must be a non-empty string`);
+  return v;
+}
+function int(r: Raw, k: string, at: string, min: number, dflt?: number): number {
+  const v = r[k] ?? dflt;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min)
+    throw new ConfigError(`${at}.${k}: must be an integer >= ${min}`);
+  return v;
+}
+
+function failurePolicy(v: unknown): FailurePolicy {
+  if (v === undefined) return { action: 'retryRound', maxRetries: 2 };
+  const r = obj(v, 'failurePolicy');
+  if (r.action === 'fail') return { action: 'fail' };
+  if (r.action === 'retryRound')
+    return { action: 'retryRound', maxRetries: int(r, 'maxRetries', 'failurePolicy', 0, 2) };
+  throw new ConfigError(`failurePolicy.action: must be "retryRound" or "fail"`);
+}
+
+/** Validate a parsed config object; errors name the bad field. */
+export function parseConfig(raw: unknown): AggregatorConfig {
+  const r = obj(raw, 'config');
+  const listen = obj(r.listen ?? {}, 'listen');
+  const tls = obj(r.tls, 'tls');
+  const admitted = r.admittedClusters ?? [];
+  if (!Array.isArray(admitted) || !admitted.every((c) => typeof c === 'string'))
+    throw new ConfigError('admittedClusters: must be a list of cluster names');
+  const taskConfig = obj(r.taskConfig ?? {}, 'taskConfig');
+  for (const [k, v] of Object.entries(taskConfig))
+    if (typeof v !== 'string') throw new ConfigError(`taskConfig.${k}: must be a string`);
+  const cfg: AggregatorConfig = {
+    jobId: str(r, 'jobId', 'config'),
+    jobName: str(r, 'jobName', 'config', str(r, 'jobId', 'config')),
+    listen: { host: str(listen, 'host', 'listen', '0.0.0.0'), port: int(listen, 'port', 'listen', 0, 0) },
+    tls: {
+      certFile: str(tls, 'certFile', 'tls'),
+      keyFile: str(tls, 'keyFile', 'tls'),
+      caFile: str(tls, 'caFile', 'tls'),
+    },
+    storageDir: str(r, 'storageDir', 'config'),
+    rounds: int(r, 'rounds', 'config', 1),
+    admittedClusters: admitted as string[],
+    minClients: int(r, 'minClients', 'config', 1, 1),
+    roundDeadlineSeconds: int(r, 'roundDeadlineSeconds', 'config', 1, 3600),
+    failurePolicy: failurePolicy(r.failurePolicy),
+    initialModelPath: str(r, 'initialModelPath', 'config'),
+    keepCheckpoints: int(r, 'keepCheckpoints', 'config', 0, 3),
+    taskConfig: taskConfig as Record<string, string>,
+    heartbeatIntervalSeconds: int(r, 'heartbeatIntervalSeconds', 'config', 1, 30),
+    maxStreamsPerClient: int(r, 'maxStreamsPerClient', 'config', 1, 8),
+    ...(r.maxUpdateBytes === undefined ? {} : { maxUpdateBytes: int(r, 'maxUpdateBytes', 'config', 1) }),
+  };
+  return cfg;
+}
+
+export async function readConfigFile(file: string): Promise<AggregatorConfig> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`cannot read config ${file}`, { cause: e });
+  }
+  return parseConfig(raw);
+}

@@ -1,0 +1,108 @@
+/**
+ * Aggregator process for one FL job:
+ *   npx tsx hub-manager/src/aggregator/main.ts --config <file.json>
+ * or in-process: `const agg = await startAggregator(config, { configPath })`.
+ * The admitted clusters are reloaded when the config file changes (or via setAdmitted).
+ */
+import { readFile } from 'node:fs/promises';
+import { unwatchFile, watchFile } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createLogger, type Logger } from '@ocm-fl/common/logger.js';
+import { readConfigFile, type AggregatorConfig } from './config.js';
+import { AggregatorCore } from './aggregator.js';
+import { startGrpcServer } from './grpc-server.js';
+import type { JobState } from './state-store.js';
+
+export type { AggregatorConfig } from './config.js';
+export type { JobState, RoundRecord, ClientStatus } from './state-store.js';
+
+export interface Aggregator {
+  /** Port the gRPC server listens on (useful with port 0). */
+  readonly port: number;
+  readonly storageDir: string;
+  state(): JobState;
+  /** Replace the admitted clusters (clusters re-selected by the placement). */
+  setAdmitted(clusters: readonly string[]): void;
+  /** Resolves when the job completed or failed. */
+  whenDone(): Promise<JobState>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly logger?: Logger;
+  /** Watch this file and reload `admittedClusters` from it on change. */
+  readonly configPath?: string;
+}
+
+export async function startAggregator(
+  config: AggregatorConfig,
+  opts: StartOptions = {},
+): Promise<Aggregator> {
+  const log = opts.logger ?? createLogger('aggregator').child({ job: config.jobId });
+  const [cert, key, ca] = await Promise.all([
+    readFile(config.tls.certFile),
+    readFile(config.tls.keyFile),
+    readFile(config.tls.caFile),
+  ]).catch((e: unknown) => {
+    throw new Error('cannot read the aggregator TLS files', { cause: e });
+  });
+  const core = new AggregatorCore(config, log);
+  await core.start();
+  const server = await startGrpcServer({
+    host: config.listen.host,
+    port: config.listen.port,
+    tls: { cert, key, ca },
+    handlers: core.handlers,
+    logger: log,
+    maxStreamsPerClient: config.maxStreamsPerClient,
+  });
+  log.info('aggregator listening', { port: server.port, phase: core.state().phase });
+  const watched = opts.configPath;
+  if (watched) {
+    watchFile(watched, { interval: 1000 }, () => {
+      readConfigFile(watched).then(
+        (c) => core.setAdmitted(c.admittedClusters),
+        (e: unknown) =>
+          log.error('config reload failed; keeping the admitted clusters', { error: (e as Error).message }),
+      );
+    });
+  }
+  return {
+    port: server.port,
+    storageDir: config.storageDir,
+    state: () => core.state(),
+    setAdmitted: (c) => core.setAdmitted(c),
+    whenDone: () => core.whenDone(),
+    close: async () => {
+      if (watched) unwatchFile(watched);
+      await server.close();
+      await core.stop();
+    },
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const i = argv.indexOf('--config');
+  const file = i >= 0 ? argv[i + 1] : undefined;
+  if (!file) throw new Error('usage: main.ts --config <file.json>');
+  const config = await readConfigFile(file);
+  const agg = await startAggregator(config, { configPath: file });
+  // Tests and the hub controller read the port from this line when listening on port 0.
+  process.stdout.write(JSON.stringify({ event: 'listening', port: agg.port }) + '\n');
+  const stop = (): void => void agg.close().then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  const final = await agg.whenDone();
+  process.stdout.write(JSON.stringify({ event: 'done', phase: final.phase }) + '\n');
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    const err = e as Error;
+    process.stderr.write(
+      `aggregator: ${err.message}${err.cause ? `: ${(err.cause as Error).message}` : ''}\n`,
+    );
+    process.exit(1);
+  });
+}

@@ -1,0 +1,48 @@
+/** Pure round-closing rules, kept apart from I/O so they are easy to test and read. */
+import type { FailurePolicy } from './config.js';
+
+export type CloseDecision = 'wait' | 'aggregate' | 'too-few';
+
+export interface RoundTally {
+  readonly admitted: ReadonlySet<string>;
+  readonly submitted: ReadonlySet<string>;
+  readonly failed: ReadonlySet<string>;
+  readonly minClients: number;
+  readonly deadlinePassed: boolean;
+}
+
+/**
+ * Close when every admitted cluster has submitted or reported a failure, or at the deadline.
+ * With no admitted cluster yet, only the deadline closes the round.
+ */
+export function closeDecision(t: RoundTally): CloseDecision {
+  const allReported =
+    t.admitted.size > 0 && [...t.admitted].every((c) => t.submitted.has(c) || t.failed.has(c));
+  if (!allReported && !t.deadlinePassed) return 'wait';
+  return t.submitted.size >= t.minClients ? 'aggregate' : 'too-few';
+}
+
+/** After a round with too few updates: retry it (attempt+1) or fail the job. */
+export function afterTooFew(policy: FailurePolicy, attempt: number): 'retry' | 'fail' {
+  return policy.action === 'retryRound' && attempt < policy.maxRetries ? 'retry' : 'fail';
+}
+
+/** Metrics averaged over clients weighted by their example counts (per metric, over clients that sent it). */
+export function weightedMetrics(
+  clients: Iterable<{ readonly examples: number; readonly metrics: Readonly<Record<string, number>> }>,
+): Record<string, number> {
+  const sum: Record<string, number> = {};
+  const weight: Record<string, number> = {};
+  for (const c of clients) {
+    for (const [k, v] of Object.entries(c.metrics)) {
+      sum[k] = (sum[k] ?? 0) + v * c.examples;
+      weight[k] = (weight[k] ?? 0) + c.examples;
+    }
+  }
+  return Object.fromEntries(Object.keys(sum).map((k) => [k, (sum[k] as number) / (weight[k] as number)]));
+}
+
+/** Clusters admitted but neither submitted nor failed when the round closed. */
+export function stragglers(t: Pick<RoundTally, 'admitted' | 'submitted' | 'failed'>): string[] {
+  return [...t.admitted].filter((c) => !t.submitted.has(c) && !t.failed.has(c)).sort();
+}

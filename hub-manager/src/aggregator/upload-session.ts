@@ -1,0 +1,182 @@
+/**
+ * One client's upload for one round, possibly spread over several connections.
+ *
+ * Why spill to disk: a chunk can only be trusted once the whole update is verified (its
+ * SHA-256 is known only at the end, and a later chunk may hold a NaN). Folding chunks into the
+ * round accumulator as they arrive would half-apply an update that turns out bad, and float
+ * arithmetic cannot subtract it back exactly. So each upload streams to its own file in the
+ * storage dir while it is checked on the fly (manifest against the global model, declared
+ * size, finite values, running digest); only a fully verified file is folded into the
+ * accumulator, in one streaming pass (accumulator.ts). Memory stays one accumulator plus a
+ * chunk per connection whatever the number of clients; a bad update costs disk, never the model.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { MAX_HEADER_BYTES, parseManifest, type Manifest } from '@ocm-fl/common/model/safetensors.js';
+import { fail } from '@ocm-fl/common/dataplane/errors.js';
+import { firstNonFinite, TensorStream } from '@ocm-fl/common/dataplane/tensor-stream.js';
+
+export interface UploadDeclaration {
+  readonly round: number;
+  readonly examples: number;
+  readonly size: number;
+  readonly sha256: string;
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+export class UploadSession {
+  private received = 0;
+  private readonly hash: Hash = createHash('sha256');
+  private prefix: Buffer[] = [];
+  private prefixLen = 0;
+  private walker: TensorStream | undefined;
+  private manifestOfUpdate: Manifest | undefined;
+  private fh: FileHandle | undefined;
+  /** Token of the stream currently writing; a newer stream for the same upload takes over. */
+  owner = 0;
+  private lock: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly cluster: string,
+    readonly decl: UploadDeclaration,
+    readonly spillPath: string,
+    private readonly global: Manifest,
+    private readonly globalSize: number,
+  ) {}
+
+  get offset(): number {
+    return this.received;
+  }
+  get complete(): boolean {
+    return this.received === this.decl.size;
+  }
+  get updateManifest(): Manifest {
+    if (!this.manifestOfUpdate) throw new Error('upload has no manifest yet');
+    return this.manifestOfUpdate;
+  }
+
+  /** Check the declaration alone, before any byte is taken. */
+  static checkDeclaration(d: UploadDeclaration, globalSize: number, maxBytes: number): void {
+    if (!(d.examples > 0) || !Number.isSafeInteger(d.examples))
+      throw fail('INVALID_ARGUMENT', 'examples must be a positive integer');
+    if (!/^[0-9a-f]{64}$/.test(d.sha256))
+      throw fail('INVALID_ARGUMENT', 'sha256 must be 64 lowercase hex digits');
+    if (d.size > maxBytes)
+      throw fail('INVALID_ARGUMENT', `update of ${d.size} bytes exceeds the limit of ${maxBytes}`);
+    if (d.size < 8)
+      throw fail('INVALID_ARGUMENT', `update of ${d.size} bytes is too small to be safetensors`);
+    // Data bytes must equal the global model's; the header may differ only in metadata/padding.
+    if (d.size > globalSize + MAX_HEADER_BYTES)
+      throw fail('INVALID_ARGUMENT', 'update is larger than the global model allows');
+    for (const [k, v] of Object.entries(d.metrics))
+      if (!Number.isFinite(v)) throw fail('INVALID_ARGUMENT', `metric ${k} is not finite`);
+  }
+
+  /** Serialise writers; a stream that lost ownership is refused. */
+  async write(token: number, offset: number, data: Buffer): Promise<void> {
+    const run = this.lock.then(() => this.writeLocked(token, offset, data));
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Wait for pending writes, then hand the upload to stream `token`. */
+  async takeOver(token: number): Promise<void> {
+    await this.lock;
+    this.owner = token;
+  }
+
+  private async writeLocked(token: number, offset: number, data: Buffer): Promise<void> {
+    if (token !== this.owner) throw fail('ABORTED', 'a newer stream took over this upload');
+    if (offset !== this.received)
+      throw fail('OUT_OF_RANGE', `chunk at offset ${offset}, expected ${this.received}`);
+    if (this.received + data.length > this.decl.size)
+      throw fail('INVALID_ARGUMENT', `more than the declared ${this.decl.size} bytes`);
+    this.checkBytes(data);
+    this.fh ??= await open(this.spillPath, offset === 0 ? 'w' : 'r+');
+    await this.fh.write(data, 0, data.length, offset);
+    this.hash.update(data);
+    this.received += data.length;
+  }
+
+  /** Validate bytes before they are accepted: header against the global manifest, then values. */
+  private checkBytes(data: Buffer): void {
+    if (!this.walker) {
+      this.prefix.push(data);
+      this.prefixLen += data.length;
+      const buf = Buffer.concat(this.prefix);
+      if (buf.length < 8) return;
+      const n = Number(buf.readBigUInt64LE(0));
+      if (n > MAX_HEADER_BYTES)
+        throw fail('INVALID_ARGUMENT', `safetensors header of ${n} bytes is too large`);
+      if (buf.length < 8 + n) return;
+      let m: Manifest;
+      try {
+        m = parseManifest(buf);
+      } catch (e) {
+        throw fail('INVALID_ARGUMENT', `not a valid safetensors file: ${(e as Error).message}`, e);
+      }
+      this.checkManifest(m);
+      this.manifestOfUpdate = m;
+      this.walker = new TensorStream(m, (index, values, t) => {
+        const bad = firstNonFinite(values);
+        if (bad >= 0)
+          throw fail('INVALID_ARGUMENT', `tensor ${t.name} holds a non-finite value (${values[bad]})`);
+      });
+      this.prefix = [];
+      this.walker.push(buf);
+      return;
+    }
+    this.walker.push(data);
+  }
+
+  private checkManifest(m: Manifest): void {
+    const g = this.global;
+    if (m.tensors.length !== g.tensors.length)
+      throw fail(
+        'INVALID_ARGUMENT',
+        `update has ${m.tensors.length} tensors, the global model ${g.tensors.length}`,
+      );
+    const byName = new Map(m.tensors.map((t) => [t.name, t]));
+    for (const gt of g.tensors) {
+      const t = byName.get(gt.name);
+      if (!t) throw fail('INVALID_ARGUMENT', `update lacks tensor ${gt.name}`);
+      if (t.dtype !== gt.dtype)
+        throw fail('INVALID_ARGUMENT', `tensor ${gt.name}: dtype ${t.dtype}, global model has ${gt.dtype}`);
+      if (t.shape.join(',') !== gt.shape.join(','))
+        throw fail(
+          'INVALID_ARGUMENT',
+          `tensor ${gt.name}: shape [${t.shape}], global model has [${gt.shape}]`,
+        );
+      if (t.begin !== gt.begin)
+        throw fail(
+          'INVALID_ARGUMENT',
+          `tensor ${gt.name}: stored in a different order than the global model`,
+        );
+    }
+    if (m.dataStart + m.dataBytes !== this.decl.size)
+      throw fail(
+        'INVALID_ARGUMENT',
+        `declared size ${this.decl.size} but the manifest describes ${m.dataStart + m.dataBytes} bytes`,
+      );
+    void this.globalSize;
+  }
+
+  /** After the last byte: the digest must match the declaration. */
+  async finish(): Promise<void> {
+    await this.lock;
+    if (!this.complete)
+      throw fail('INVALID_ARGUMENT', `upload ended at ${this.received} of ${this.decl.size} bytes`);
+    const digest = this.hash.copy().digest('hex');
+    if (digest !== this.decl.sha256)
+      throw fail('INVALID_ARGUMENT', `update digest ${digest} does not match declared ${this.decl.sha256}`);
+    await this.fh?.close();
+    this.fh = undefined;
+  }
+
+  async discard(): Promise<void> {
+    await this.lock.catch(() => undefined);
+    await this.fh?.close().catch(() => undefined);
+    this.fh = undefined;
+    await rm(this.spillPath, { force: true });
+  }
+}
