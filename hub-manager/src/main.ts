@@ -1,0 +1,210 @@
+/**
+ * hub-manager entry point.
+ *   hub-manager [--flag value ...]          addon manager, registration, FL controller (leader only)
+ *   hub-manager aggregate --config <file>   one FL job's aggregator
+ * In-process: `startHubManager(config)`; flags and env are described in config.ts.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from '@ocm-fl/common/kube/client.js';
+import { createLogger, type Logger } from '@ocm-fl/common/logger.js';
+import { startAddonManager, type AddonManager } from './addon/manager.js';
+import { readConfigFile } from './aggregator/config.js';
+import { startAggregator } from './aggregator/main.js';
+import { parseCommand, type HubManagerConfig } from './config.js';
+import { caStoreIssuer } from './fl/ca-issuer.js';
+import { startFederatedLearningController, type FlController } from './fl/controller.js';
+import { localJobFiles, storageRootLayout } from './fl/deps.js';
+import { CaStore } from './registration/ca-store.js';
+import { CsrController } from './registration/csr-controller.js';
+import { startHttpEndpoint } from './runtime/http-server.js';
+import { startLeaderElection, type LeaderElector } from './runtime/lease-lock.js';
+
+export { startFederatedLearningController } from './fl/controller.js';
+
+export interface HubManager {
+  /** Port of the health/metrics endpoint. */
+  httpPort: number;
+  isLeader(): boolean;
+  /** Resolves once this replica leads and every component has started (tests). */
+  started(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Components {
+  addon: AddonManager;
+  csr: CsrController;
+  fl: FlController;
+}
+
+function clientFor(config: HubManagerConfig): KubeClient {
+  if (config.kubeconfig) return KubeClient.fromFile(config.kubeconfig);
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  return KubeClient.fromKubeConfig(kc);
+}
+
+async function startComponents(
+  config: HubManagerConfig,
+  client: KubeClient,
+  log: Logger,
+): Promise<Components> {
+  const ca = new CaStore(client, {
+    namespace: config.namespace,
+    userSecretName: config.caSecret,
+    logger: log.child({ component: 'ca' }),
+  });
+  await ca.load();
+  const csr = new CsrController({
+    client,
+    ca,
+    maxValiditySeconds: config.maxCertValiditySeconds,
+    logger: log.child({ component: 'registration' }),
+  });
+  await csr.start();
+  const addon = await startAddonManager({
+    client,
+    logger: log.child({ component: 'addon-manager' }),
+    settings: {
+      agent: {
+        agentImage: config.agentImage,
+        logLevel: config.logLevel,
+        ...(config.agentCommand ? { agentCommand: config.agentCommand } : {}),
+      },
+      caBundle: () => ca.bundle(),
+    },
+  });
+  const fl = await startFederatedLearningController({
+    client,
+    logger: log.child({ component: 'fl-controller' }),
+    settings: {
+      hubManagerImage: config.image,
+      aggregatorListenHost: config.aggregatorListenHost,
+      ...(config.nodeAddress ? { nodeAddress: config.nodeAddress } : {}),
+      pollIntervalMs: config.pollIntervalMs,
+      files: localJobFiles(storageRootLayout(config.storageRoot)),
+      certificates: caStoreIssuer(ca),
+    },
+  });
+  return { addon, csr, fl };
+}
+
+async function stopComponents(c: Components | undefined): Promise<void> {
+  if (!c) return;
+  await c.fl.stop();
+  await c.addon.stop();
+  await c.csr.stop();
+}
+
+export async function startHubManager(
+  config: HubManagerConfig,
+  opts: { client?: KubeClient; logger?: Logger } = {},
+): Promise<HubManager> {
+  const log = opts.logger ?? createLogger('hub-manager', config.logLevel);
+  const client = opts.client ?? clientFor(config);
+  let components: Components | undefined;
+  let starting: Promise<void> | undefined;
+  let startedResolve: () => void = () => undefined;
+  const startedP = new Promise<void>((r) => (startedResolve = r));
+  const metrics = { leader: 0, leader_transitions_total: 0, component_start_failures_total: 0 };
+
+  const lead = async (): Promise<void> => {
+    metrics.leader = 1;
+    metrics.leader_transitions_total++;
+    starting = (async (): Promise<void> => {
+      for (;;) {
+        try {
+          components = await startComponents(config, client, log);
+          startedResolve();
+          return;
+        } catch (e) {
+          metrics.component_start_failures_total++;
+          log.error('starting components failed; retrying', { error: e });
+          await new Promise((r) => setTimeout(r, 2000));
+          if (metrics.leader === 0) return;
+        }
+      }
+    })();
+    await starting;
+  };
+  const follow = async (): Promise<void> => {
+    metrics.leader = 0;
+    await starting;
+    await stopComponents(components);
+    components = undefined;
+  };
+
+  let elector: LeaderElector | undefined;
+  if (config.leaderElect)
+    elector = startLeaderElection({
+      client,
+      namespace: config.namespace,
+      identity: config.identity,
+      leaseDurationSeconds: config.leaseDurationSeconds,
+      renewPeriodSeconds: config.renewPeriodSeconds,
+      logger: log.child({ component: 'leader-election' }),
+      onStartedLeading: lead,
+      onStoppedLeading: follow,
+    });
+  else void lead();
+
+  const http = await startHttpEndpoint(config.httpHost, config.httpPort, {
+    ready: () => !elector || !elector.isLeader() || components !== undefined,
+    metrics: () => ({
+      hub_manager_leader: metrics.leader,
+      hub_manager_leader_transitions_total: metrics.leader_transitions_total,
+      hub_manager_component_start_failures_total: metrics.component_start_failures_total,
+    }),
+  });
+  log.info('hub-manager running', {
+    namespace: config.namespace,
+    identity: config.identity,
+    httpPort: http.port,
+  });
+  return {
+    httpPort: http.port,
+    isLeader: () => (elector ? elector.isLeader() : true),
+    started: () => startedP,
+    async stop(): Promise<void> {
+      if (elector) await elector.stop();
+      else await follow();
+      await http.close();
+    },
+  };
+}
+
+/** `hub-manager aggregate --config <file>`: exits 0 when the job completed, 1 when it failed. */
+export async function runAggregate(configFile: string): Promise<number> {
+  const agg = await startAggregator(await readConfigFile(configFile), { configPath: configFile });
+  process.stdout.write(JSON.stringify({ event: 'listening', port: agg.port }) + '\n');
+  const stop = (): void => void agg.close().then(() => process.exit(143));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  const final = await agg.whenDone();
+  await agg.close();
+  process.stdout.write(JSON.stringify({ event: 'done', phase: final.phase }) + '\n');
+  return final.phase === 'completed' ? 0 : 1;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const cmd = parseCommand(argv);
+  if (cmd.command === 'aggregate') {
+    process.exitCode = await runAggregate(cmd.configFile);
+    return;
+  }
+  const hm = await startHubManager(cmd.config);
+  const stop = (): void => void hm.stop().then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    const err = e as Error;
+    process.stderr.write(
+      `hub-manager: ${err.message}${err.cause ? `: ${(err.cause as Error).message}` : ''}\n`,
+    );
+    process.exit(1);
+  });
+}
