@@ -22,11 +22,9 @@ export interface CoreEvent extends KubeObject {
  */
 export function refusalEvent(
   csr: CertificateSigningRequest,
-  code: string,
-  reason: string,
-  namespace: string,
-  now: Date,
+  r: { code: string; reason: string; namespace: string; now: Date },
 ): CoreEvent {
+  const { code, reason, namespace, now } = r;
   const h = createHash('sha256')
     .update(`${csr.metadata.uid ?? ''}\n${code}\n${reason}`)
     .digest('hex')
