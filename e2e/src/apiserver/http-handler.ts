@@ -230,18 +230,38 @@ async function serveResource(
   };
   const q = url.searchParams;
   const method = req.method ?? 'GET';
-  const ctx: WriteCtx = { user, dryRun: q.getAll('dryRun').includes('All') };
+  const ctx: WriteCtx = {
+    user,
+    dryRun: q.getAll('dryRun').includes('All'),
+    fieldValidation: q.get('fieldValidation') ?? 'Warn',
+    warnings: [],
+  };
   const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0]?.trim() ?? '';
+  if (contentType.includes('protobuf')) {
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (this embedded API server does not decode protobuf; use kubectl create -f / apply -f)',
+    );
+  }
+  const reply = (code: number, body: unknown): void => {
+    if (ctx.warnings?.length)
+      res.setHeader(
+        'Warning',
+        ctx.warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+      );
+    send(res, code, body);
+  };
   const sub = t.subresource;
   if (sub && !(sub === 'status' && t.r.statusSubresource) && !t.r.extraSubresources.includes(sub))
     throw pathNotFound(url.pathname);
   if (t.name === undefined) {
     if (method === 'GET' && (q.get('watch') === 'true' || q.get('watch') === '1' || rt.legacyWatch))
       return serveWatch(d, t, req, res, q);
-    if (method === 'GET') return send(res, 200, listOrTable(t, req, q, d));
+    if (method === 'GET') return reply(200, listOrTable(t, req, q, d));
     const body = parseBody(await readBody(req), contentType);
-    if (method === 'POST') return send(res, 201, create(d, t, body, ctx));
-    if (method === 'DELETE') return send(res, 200, deleteCollection(d, t, q, deleteOptions(body, q), ctx));
+    if (method === 'POST') return reply(201, create(d, t, body, ctx));
+    if (method === 'DELETE') return reply(200, deleteCollection(d, t, q, deleteOptions(body, q), ctx));
     throw methodNotAllowed();
   }
   if (method === 'GET') {
@@ -251,13 +271,13 @@ async function serveResource(
       return serveWatch(d, { ...t, name: undefined }, req, res, wq);
     }
     const table = tableOpts(req, q);
-    return send(res, 200, render(t, getObject(d, t), table));
+    return reply(200, render(t, getObject(d, t), table));
   }
   const raw = await readBody(req);
   if (method === 'PUT')
-    return send(res, 200, asVersion(t.r, update(d, t, parseBody(raw, contentType), ctx), t.version));
+    return reply(200, asVersion(t.r, update(d, t, parseBody(raw, contentType), ctx), t.version));
   if (method === 'PATCH')
-    return send(res, 200, asVersion(t.r, patchObject(d, t, contentType, raw, ctx), t.version));
+    return reply(200, asVersion(t.r, patchObject(d, t, contentType, raw, ctx), t.version));
   if (method === 'DELETE' && !sub) {
     const out = deleteObject(d, t, deleteOptions(parseBody(raw, contentType), q), ctx);
     return send(

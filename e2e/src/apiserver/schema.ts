@@ -157,7 +157,11 @@ export function validate(
 }
 
 /** Default, prune and validate a custom resource body (metadata/apiVersion/kind are never pruned). */
-export function checkCustomResource(obj: Obj, schema: JsonSchema | undefined): StatusCause[] {
+export function checkCustomResource(
+  obj: Obj,
+  schema: JsonSchema | undefined,
+  pruned: string[] = [],
+): StatusCause[] {
   if (!schema) return [];
   const top: JsonSchema = {
     ...schema,
@@ -169,7 +173,7 @@ export function checkCustomResource(obj: Obj, schema: JsonSchema | undefined): S
     },
   };
   applyDefaults(obj, top);
-  prune(obj, top, '', []);
+  prune(obj, top, '', pruned);
   const causes: StatusCause[] = [];
   const { metadata: _m, ...rest } = obj;
   const { metadata: _ms, ...restProps } = top.properties ?? {};

@@ -26,6 +26,10 @@ export interface Target {
 export interface WriteCtx {
   user: UserInfo;
   dryRun: boolean;
+  /** `fieldValidation` query parameter: Strict rejects unknown fields, Warn (default) reports them. */
+  fieldValidation?: string;
+  /** Collected `Warning` headers for the response. */
+  warnings?: string[];
 }
 
 export interface Deps {
@@ -80,11 +84,20 @@ function checkNamespace(d: Deps, t: Target, o: KubeObject): void {
 }
 
 /** Defaults, schema pruning and validation shared by create and update. */
-function admit(t: Target, o: KubeObject, old?: KubeObject): void {
+function admit(t: Target, o: KubeObject, ctx: WriteCtx, old?: KubeObject): void {
   const name = o.metadata.name ?? '';
   const causes = [...validateMeta(o)];
-  if (t.r.crd) causes.push(...checkCustomResource(o, t.r.schemas[t.version]));
-  else {
+  if (t.r.crd) {
+    const pruned: string[] = [];
+    causes.push(...checkCustomResource(o, t.r.schemas[t.version], pruned));
+    if (pruned.length && ctx.fieldValidation === 'Strict') {
+      const fields = pruned.map((f) => `unknown field "${f}"`).join(', ');
+      throw badRequest(
+        `${t.r.kind} in version "${t.version}" cannot be handled as a ${t.r.kind}: strict decoding error: ${fields}`,
+      );
+    }
+    if (ctx.fieldValidation !== 'Ignore') for (const f of pruned) ctx.warnings?.push(`unknown field "${f}"`);
+  } else {
     applyBuiltinDefaults(t.r, o);
     causes.push(...validateBuiltin(t.r, o, old));
   }
@@ -128,11 +141,10 @@ export function create(d: Deps, t: Target, body: unknown, ctx: WriteCtx): KubeOb
   else delete meta.generation;
   o.apiVersion = t.r.group ? `${t.r.group}/${t.version}` : t.version;
   o.kind = t.r.kind;
-  if (t.r.kind === 'CertificateSigningRequest') {
-    stampCsrRequester(o, ctx.user);
-    delete o.status;
-  }
-  admit(t, o);
+  // Status is written only through /status; what the creator sends is dropped.
+  if (t.r.statusSubresource) delete o.status;
+  if (t.r.kind === 'CertificateSigningRequest') stampCsrRequester(o, ctx.user);
+  admit(t, o, ctx);
   if (t.r.kind === 'CustomResourceDefinition') crdStatus(o);
   if (ctx.dryRun) return { ...o, metadata: { ...meta, resourceVersion: String(d.store.revision) } };
   return d.store.put(rkey, o);
@@ -248,7 +260,7 @@ export function commitUpdate(
         },
       ]);
   }
-  if (!t.subresource || t.r.crd) admit(t, next, old);
+  if (!t.subresource || t.r.crd) admit(t, next, ctx, old);
   else {
     const causes = validateBuiltin(t.r, next, old);
     if (causes.length) throw invalid(t.r, name, causes);
