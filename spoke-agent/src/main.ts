@@ -1,0 +1,63 @@
+/**
+ * Spoke agent entry point: `npx tsx spoke-agent/src/main.ts [--flags]` in tier 1, bundled
+ * `dist/spoke-agent.js` in the image. Exits non-zero with one clear line when the
+ * configuration or the certificate files are unusable; SIGTERM/SIGINT stop it cleanly.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from '@ocm-fl/common/kube/client.js';
+import { createLogger } from '@ocm-fl/common/logger.js';
+import { startAgent } from './agent.js';
+import { loadConfig, type RuntimeConfig } from './config.js';
+import { FileIdentity } from './file-identity.js';
+
+function kubeClient(cfg: RuntimeConfig): KubeClient {
+  if (cfg.kubeconfig) return KubeClient.fromFile(cfg.kubeconfig);
+  const kc = new KubeConfig();
+  kc.loadFromCluster();
+  return KubeClient.fromKubeConfig(kc);
+}
+
+async function main(): Promise<void> {
+  let cfg: RuntimeConfig;
+  try {
+    cfg = loadConfig(process.argv.slice(2), process.env);
+  } catch (e) {
+    process.stderr.write(`fl-agent: configuration error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(2);
+  }
+  const log = createLogger('spoke-agent', cfg.logLevel).child({ cluster: cfg.clusterName });
+  let identity: FileIdentity;
+  try {
+    identity = new FileIdentity(cfg.clientCertDir, cfg.caBundleFile);
+  } catch (e) {
+    log.error('refusing to start: client certificate unusable', { error: e instanceof Error ? e.message : String(e) });
+    process.stderr.write(`fl-agent: client certificate unusable: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(3);
+  }
+  const agent = await startAgent({ config: cfg, kube: kubeClient(cfg), identity, logger: log });
+  let exiting = false;
+  const shutdown = (signal: string): void => {
+    if (exiting) return;
+    exiting = true;
+    log.info('signal received; shutting down', { signal });
+    const force = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 20_000);
+    force.unref();
+    agent.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        log.error('shutdown failed', { error: e });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`fl-agent: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exit(1);
+});
