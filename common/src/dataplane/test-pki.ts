@@ -3,7 +3,7 @@
  * The real addon CA lives in common/src/pki/. Keys come from node:crypto (RSA, which
  * node-forge can read); certificates are built with node-forge.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign as nodeSign, createPublicKey } from 'node:crypto';
 import forge from 'node-forge';
 
 export interface TestCa {
@@ -34,19 +34,32 @@ function newCert(publicPem: forge.pki.PublicKey, cn: string, days: number): forg
 }
 
 function publicOf(keyPem: string): forge.pki.PublicKey {
-  const priv = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
-  return forge.pki.setRsaPublicKey(priv.n, priv.e);
+  return forge.pki.publicKeyFromPem(
+    createPublicKey(keyPem).export({ type: 'spki', format: 'pem' }) as string,
+  );
+}
+
+/** Sign with node:crypto (forge's pure-JS RSA takes seconds): forge hands us the TBS bytes via `md`. */
+function signWithNode(c: forge.pki.Certificate, keyPem: string): void {
+  let tbs = '';
+  const md = {
+    algorithm: 'sha256',
+    start: () => md,
+    update: (bytes: string) => ((tbs += bytes), md),
+  };
+  const key = { sign: () => nodeSign('sha256', Buffer.from(tbs, 'binary'), keyPem).toString('binary') };
+  c.sign(key as unknown as forge.pki.PrivateKey, md as unknown as forge.md.MessageDigest);
 }
 
 export function createTestCa(cn = 'test-ca'): TestCa {
-  const keyPem = rsaKeyPem();
+  const keyPem = rsaKeyPem(true);
   const c = newCert(publicOf(keyPem), cn, 30);
   c.setIssuer(c.subject.attributes);
   c.setExtensions([
     { name: 'basicConstraints', cA: true, critical: true },
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
   ]);
-  c.sign(forge.pki.privateKeyFromPem(keyPem), forge.md.sha256.create());
+  signWithNode(c, keyPem);
   return { certPem: forge.pki.certificateToPem(c), keyPem };
 }
 
@@ -63,6 +76,6 @@ export function issueTestCert(ca: TestCa, cn: string, dnsNames: readonly string[
     { name: 'extKeyUsage', serverAuth: server, clientAuth: !server },
     ...(server ? [{ name: 'subjectAltName', altNames: dnsNames.map((value) => ({ type: 2, value })) }] : []),
   ]);
-  c.sign(forge.pki.privateKeyFromPem(ca.keyPem), forge.md.sha256.create());
+  signWithNode(c, ca.keyPem);
   return { cert: Buffer.from(forge.pki.certificateToPem(c)), key: Buffer.from(keyPem) };
 }

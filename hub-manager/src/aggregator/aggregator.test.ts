@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   decodeSafetensors,
@@ -114,6 +114,191 @@ describe('aggregator over mTLS gRPC', () => {
   });
 });
 
+describe('admission and validation', () => {
+  let h: Harness;
+  let agg: Aggregator;
+  let initial: Buffer;
+  beforeAll(async () => {
+    h = createHarness();
+    initial = readFileSync(h.writeModel('initial.safetensors', makeTensors(MIXED_SPEC, 0)));
+    agg = await startAggregator(h.config({ admittedClusters: ['c1', 'c2'], minClients: 2, rounds: 1 }), {
+      logger: silent,
+    });
+  });
+  afterAll(async () => {
+    await agg.close();
+  });
+
+  it('refuses a client without a certificate, with one from another CA, or of a non-admitted cluster', async () => {
+    const other = createTestCa('other-ca');
+    const foreign = h.client(agg.port, 'c1', {
+      cert: issueTestCert(other, agentCommonName('c1')),
+      retries: 0,
+    });
+    expect(await statusOf(foreign.join())).toBe('UNAVAILABLE');
+    foreign.close();
+    // A certificate with an empty key/cert pair: grpc-js refuses to build such credentials, so
+    // present a server certificate (no clientAuth usage, not an agent CN) instead of none.
+    const noAgent = h.client(agg.port, 'c1', { cert: issueTestCert(h.ca, 'someone-else'), retries: 0 });
+    expect(await statusOf(noAgent.join())).toBe('UNAUTHENTICATED');
+    noAgent.close();
+    const stranger = h.client(agg.port, 'c3', { retries: 0 });
+    expect(await statusOf(stranger.join())).toBe('PERMISSION_DENIED');
+    expect(await statusOf(stranger.downloadModel(1, path.join(h.dir, 'c3', 'm.safetensors')))).toBe(
+      'PERMISSION_DENIED',
+    );
+    stranger.close();
+  });
+
+  it('refuses NaN, wrong shape and oversized updates and leaves the global model unchanged', async () => {
+    const c1 = h.client(agg.port, 'c1');
+    const nan = makeTensors(MIXED_SPEC, 5);
+    nan[2]!.values[7] = NaN;
+    expect(await statusOf(c1.uploadUpdate(1, h.writeModel('nan.safetensors', nan), 5, {}))).toBe(
+      'INVALID_ARGUMENT',
+    );
+    const inf = makeTensors(MIXED_SPEC, 5);
+    inf[3]!.values[100] = Infinity;
+    expect(await statusOf(c1.uploadUpdate(1, h.writeModel('inf.safetensors', inf), 5, {}))).toBe(
+      'INVALID_ARGUMENT',
+    );
+    const shape = makeTensors(
+      MIXED_SPEC.map(([n, d, s]) => (n === 'dense.weight' ? [n, d, [12, 16]] : [n, d, s])),
+      5,
+    );
+    const wrongShape = h.writeModel('shape.safetensors', shape);
+    expect(await statusOf(c1.uploadUpdate(1, wrongShape, 5, {}))).toBe('INVALID_ARGUMENT');
+    const big = makeTensors(
+      MIXED_SPEC.map(([n, d, s]) => (n === 'emb' ? [n, d, [33, 5000]] : [n, d, s])),
+      5,
+    );
+    expect(await statusOf(c1.uploadUpdate(1, h.writeModel('big.safetensors', big), 5, {}))).toBe(
+      'INVALID_ARGUMENT',
+    );
+    const dtype = makeTensors(
+      MIXED_SPEC.map(([n, , s]) => [n, 'F32', s]),
+      5,
+    );
+    expect(await statusOf(c1.uploadUpdate(1, h.writeModel('dtype.safetensors', dtype), 5, {}))).toBe(
+      'INVALID_ARGUMENT',
+    );
+    expect(agg.state().clients.c1?.state).toBe('rejected');
+    expect(agg.state().completedRounds).toBe(0);
+    expect(
+      readFileSync(path.join(agg.storageDir, 'checkpoints', 'round-00000.safetensors')).equals(initial),
+    ).toBe(true);
+
+    // A good update afterwards counts, and only it: round result equals c1 + c2 alone.
+    const good1 = makeTensors(MIXED_SPEC, 6);
+    const good2 = makeTensors(MIXED_SPEC, 7);
+    const f1 = h.writeModel('good1.safetensors', good1);
+    const f2 = h.writeModel('good2.safetensors', good2);
+    await c1.uploadUpdate(1, f1, 1, {});
+    expect(await statusOf(c1.uploadUpdate(1, f1, 1, {}))).toBe('OK'); // same update again: already complete, idempotent
+    expect(await statusOf(c1.uploadUpdate(1, f2, 1, {}))).toBe('ALREADY_EXISTS'); // a second, different update
+    const c2 = h.client(agg.port, 'c2');
+    await c2.uploadUpdate(1, f2, 1, {});
+    const s = await waitFor(
+      () => agg.state(),
+      (v) => v.phase === 'completed',
+    );
+    const out = decodeSafetensors(readFileSync(path.join(agg.storageDir, 'final.safetensors'))).tensors;
+    const ref = weightedReference(
+      [decodeSafetensors(readFileSync(f1)).tensors, decodeSafetensors(readFileSync(f2)).tensors],
+      [1, 1],
+      good1,
+    );
+    expect(Math.abs(out[0]!.values[5]! - ref[0]![5]!)).toBeLessThan(1e-6);
+    expect(s.history[0]?.participants).toEqual(['c1', 'c2']);
+    // Replays after the round closed are refused too.
+    expect(await statusOf(c2.uploadUpdate(1, f2, 1, {}))).toBe('FAILED_PRECONDITION');
+    c1.close();
+    c2.close();
+  });
+});
+
+describe('round closing', () => {
+  it('closes at the deadline with stragglers recorded and refuses late uploads', async () => {
+    const h = createHarness();
+    h.writeModel('initial.safetensors', makeTensors(MIXED_SPEC, 0));
+    ['c1', 'c2', 'c3'].forEach((c) => h.clientCert(c)); // certificates first: key generation is slow
+    const f = h.writeModel('u.safetensors', makeTensors(MIXED_SPEC, 1));
+    const agg = await startAggregator(
+      h.config({ admittedClusters: ['c1', 'c2', 'c3'], minClients: 2, rounds: 2, roundDeadlineSeconds: 5 }),
+      { logger: silent },
+    );
+    try {
+      const [c1, c2, c3] = ['c1', 'c2', 'c3'].map((c) => h.client(agg.port, c)) as [
+        ReturnType<Harness['client']>,
+        ReturnType<Harness['client']>,
+        ReturnType<Harness['client']>,
+      ];
+      await c1.uploadUpdate(1, f, 3, { loss: 1 });
+      await c2.reportFailure(1, 'TRAINER_CRASHED', 'exit code 137');
+      const early = agg.state();
+      expect(early.completedRounds).toBe(0); // c3 still expected, one update < min
+      const s = await waitFor(
+        () => agg.state(),
+        (v) => v.phase !== 'running' || v.history.length > 0,
+      );
+      expect(s.history[0]).toMatchObject({
+        round: 1,
+        outcome: 'failed',
+        participants: ['c1'],
+        failed: ['c2'],
+        stragglers: ['c3'],
+      });
+      expect(s.phase).toBe('failed');
+      expect(await statusOf(c3.uploadUpdate(1, f, 3, {}))).toBe('FAILED_PRECONDITION');
+      [c1, c2, c3].forEach((c) => c.close());
+    } finally {
+      await agg.close();
+    }
+  });
+
+  it('aggregates at the deadline when at least the minimum reported, retrying a short round first', async () => {
+    const h = createHarness();
+    h.writeModel('initial.safetensors', makeTensors(MIXED_SPEC, 0));
+    h.clientCert('c1');
+    const f = h.writeModel('u.safetensors', makeTensors(MIXED_SPEC, 1));
+    const agg = await startAggregator(
+      h.config({
+        admittedClusters: ['c1', 'c2', 'c3'],
+        minClients: 1,
+        rounds: 1,
+        roundDeadlineSeconds: 3,
+        failurePolicy: { action: 'retryRound', maxRetries: 1 },
+      }),
+      { logger: silent },
+    );
+    try {
+      const s1 = await waitFor(
+        () => agg.state(),
+        (v) => v.history.length === 1,
+      );
+      expect(s1.history[0]).toMatchObject({ outcome: 'retry', attempt: 0, stragglers: ['c1', 'c2', 'c3'] });
+      const c1 = h.client(agg.port, 'c1');
+      await c1.uploadUpdate(1, f, 3, {});
+      const s = await waitFor(
+        () => agg.state(),
+        (v) => v.phase !== 'running',
+      );
+      expect(s.phase).toBe('completed');
+      expect(s.history[1]).toMatchObject({
+        round: 1,
+        attempt: 1,
+        outcome: 'aggregated',
+        participants: ['c1'],
+        stragglers: ['c2', 'c3'],
+      });
+      expect(s.clients.c2?.state).toBe('straggler');
+      c1.close();
+    } finally {
+      await agg.close();
+    }
+  });
+});
+
 async function waitFor<T>(get: () => T, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
@@ -123,9 +308,3 @@ async function waitFor<T>(get: () => T, ok: (v: T) => boolean, ms = 20_000): Pro
     await new Promise((r) => setTimeout(r, 20));
   }
 }
-void encodeSafetensors;
-void writeFileSync;
-void createTestCa;
-void issueTestCert;
-void agentCommonName;
-void statusOf;

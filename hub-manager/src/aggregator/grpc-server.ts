@@ -201,7 +201,8 @@ export async function startGrpcServer(o: ServerOptions): Promise<RunningServer> 
       try {
         ctx = enter(call);
       } catch (e) {
-        return call.destroy(toServiceError(e, log, name) as grpc.ServiceError);
+        // grpc-js sends a server stream's status when 'error' is emitted on it.
+        return void call.emit('error', toServiceError(e, log, name));
       }
       void (async () => {
         try {
@@ -211,7 +212,7 @@ export async function startGrpcServer(o: ServerOptions): Promise<RunningServer> 
           }
           if (!ctx.signal.aborted) call.end();
         } catch (e) {
-          if (!ctx.signal.aborted) call.destroy(toServiceError(e, log, name) as grpc.ServiceError);
+          if (!ctx.signal.aborted) call.emit('error', toServiceError(e, log, name));
         } finally {
           ctx.leave();
         }

@@ -21,7 +21,11 @@ export interface Harness {
   readonly server: TestCert;
   config(over: Partial<AggregatorConfig>): AggregatorConfig;
   clientCert(cluster: string): TestCert;
-  client(port: number, cluster: string, over?: { cert?: TestCert; ca?: Buffer }): DataPlaneClient;
+  client(
+    port: number,
+    cluster: string,
+    over?: { cert?: TestCert; ca?: Buffer; retries?: number; endpoint?: string },
+  ): DataPlaneClient;
   writeModel(name: string, tensors: readonly Tensor[]): string;
 }
 
@@ -68,11 +72,11 @@ export function createHarness(): Harness {
     client: (port, cluster, over = {}) => {
       const cert = over.cert ?? h.clientCert(cluster);
       return connect({
-        endpoint: `127.0.0.1:${port}`,
+        endpoint: over.endpoint ?? `127.0.0.1:${port}`,
         serverName: 'localhost',
         tls: { cert: cert.cert, key: cert.key, ca: over.ca ?? Buffer.from(ca.certPem) },
         jobId: 'job-1',
-        retry: { retries: 4, baseMs: 50, maxMs: 300 },
+        retry: { retries: over.retries ?? 4, baseMs: 50, maxMs: 300 },
       });
     },
     writeModel: (name, tensors) => {
