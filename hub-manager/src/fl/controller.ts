@@ -13,7 +13,7 @@ import { createIfAbsent, recordEvent } from './apply.js';
 import { cleanup } from './cleanup.js';
 import type { FlControllerDeps } from './deps.js';
 import { ensureAggregator } from './ensure-aggregator.js';
-import { flNames, FL_UID_LABEL } from './names.js';
+import { FL_UID_LABEL } from './names.js';
 import { observe } from './gather.js';
 import { planJob, planSpecProblem, type Plan } from './plan.js';
 import { renderEvaluationJob } from './render/evaluation-job.js';
