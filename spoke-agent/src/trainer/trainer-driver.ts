@@ -148,7 +148,9 @@ export class TrainerDriver {
         job = await this.createReplacing(job);
         this.log.info('trainer Job created', { job: name, round, image: job.spec!.template.spec.containers[0]!.image });
       }
-      return toUpdate(await this.await(handle, job, signal));
+      const result = await this.await(handle, job, signal);
+      await this.letExit(job, signal);
+      return toUpdate(result);
     } catch (e) {
       keepJob = signal.aborted;
       throw e;
@@ -203,6 +205,16 @@ export class TrainerDriver {
         if (!r) throw new TrainerFailure('TRAINER_CRASHED', 'trainer exited successfully without uploading an update');
       }
       if (Date.now() > limit) throw new TrainerFailure('TRAINER_TIMED_OUT', `trainer exceeded its deadline of ${job.spec!.activeDeadlineSeconds} s`);
+    }
+  }
+
+  /** Give the trainer a moment to exit on its own after its update was accepted. */
+  private async letExit(job: Job, signal: AbortSignal): Promise<void> {
+    const until = Date.now() + 10_000;
+    while (Date.now() < until && !signal.aborted) {
+      const cur = await this.d.kube.get<Job>(...JOB, job.metadata.name!, job.metadata.namespace).catch(() => undefined);
+      if (!cur || jobOutcome(cur).state !== 'running') return;
+      await delay(this.d.jobPollMs ?? 1000, undefined, { signal }).catch(() => undefined);
     }
   }
 
