@@ -1,0 +1,27 @@
+import { describe, expect, it } from '@jest/globals';
+import { parseCommand } from './config.js';
+
+describe('parseCommand', () => {
+  it('reads env, then flags over it', () => {
+    const c = parseCommand(['--http-port=0', '--namespace', 'hub-ns'], {
+      POD_NAMESPACE: 'env-ns',
+      LEADER_ELECT: 'false',
+      HUB_MANAGER_IMAGE: 'img:1',
+    });
+    expect(c).toMatchObject({
+      command: 'run',
+      config: { namespace: 'hub-ns', httpPort: 0, leaderElect: false, image: 'img:1' },
+    });
+  });
+  it('recognises the aggregate subcommand', () => {
+    expect(parseCommand(['aggregate', '--config', '/etc/c.json'], {})).toEqual({
+      command: 'aggregate',
+      configFile: '/etc/c.json',
+    });
+    expect(() => parseCommand(['aggregate'], {})).toThrow(/--config/);
+  });
+  it('rejects unknown flags and bad values, naming them', () => {
+    expect(() => parseCommand(['--nope', 'x'], {})).toThrow(/--nope/);
+    expect(() => parseCommand(['--http-port', 'abc'], {})).toThrow(/--http-port/);
+  });
+});
