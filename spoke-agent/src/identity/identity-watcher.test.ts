@@ -209,8 +209,6 @@ describe('spoke identity', () => {
             cert: serverCert.certPem,
             key: serverCert.keyPem,
             ca: serverCa,
-            requestCert: true,
-            rejectUnauthorized: true,
           });
           const bundleRotated = nextRotation(w);
           s.cas.write({ 'ca.crt': serverCa });
