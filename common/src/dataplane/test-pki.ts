@@ -23,7 +23,7 @@ function rsaKeyPem(): string {
   }) as string;
 }
 
-function newCert(publicPem: forge.pki.PublicKey, cn: string, days: number): forge.pki.Certificate {
+function newCert(publicPem: forge.pki.rsa.PublicKey, cn: string, days: number): forge.pki.Certificate {
   const c = forge.pki.createCertificate();
   c.publicKey = publicPem;
   c.serialNumber = '01' + randomBytes(8).toString('hex');
@@ -33,7 +33,7 @@ function newCert(publicPem: forge.pki.PublicKey, cn: string, days: number): forg
   return c;
 }
 
-function publicOf(keyPem: string): forge.pki.PublicKey {
+function publicOf(keyPem: string): forge.pki.rsa.PublicKey {
   return forge.pki.publicKeyFromPem(
     createPublicKey(keyPem).export({ type: 'spki', format: 'pem' }) as string,
   );
@@ -48,7 +48,7 @@ function signWithNode(c: forge.pki.Certificate, keyPem: string): void {
     update: (bytes: string) => ((tbs += bytes), md),
   };
   const key = { sign: () => nodeSign('sha256', Buffer.from(tbs, 'binary'), keyPem).toString('binary') };
-  c.sign(key as unknown as forge.pki.PrivateKey, md as unknown as forge.md.MessageDigest);
+  c.sign(key as unknown as forge.pki.rsa.PrivateKey, md as unknown as forge.md.MessageDigest);
 }
 
 export function createTestCa(cn = 'test-ca'): TestCa {

@@ -1,13 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  decodeSafetensors,
-  encodeSafetensors,
-  f16ToF32,
-  f32ToF16,
-  type Tensor,
-} from '@ocm-fl/common/model/safetensors.js';
+import { decodeSafetensors, f16ToF32, f32ToF16, type Tensor } from '@ocm-fl/common/model/safetensors.js';
 import { DataPlaneError } from '@ocm-fl/common/dataplane/errors.js';
 import { createTestCa, issueTestCert } from '@ocm-fl/common/dataplane/test-pki.js';
 import { agentCommonName } from '@ocm-fl/common/names.js';

@@ -22,8 +22,14 @@ describe('resumable transfers through a link that drops', () => {
   h.clientCert('c1');
 
   it('download resumes from the partial file after a cut and verifies the digest', async () => {
-    const agg = await startAggregator(h.config({ storageDir: path.join(h.dir, 's1') }), { logger: silentLogger });
-    const proxy = await startCutProxy({ target: { host: '127.0.0.1', port: agg.port }, afterBytes: 700_000, direction: 'down' });
+    const agg = await startAggregator(h.config({ storageDir: path.join(h.dir, 's1') }), {
+      logger: silentLogger,
+    });
+    const proxy = await startCutProxy({
+      target: { host: '127.0.0.1', port: agg.port },
+      afterBytes: 700_000,
+      direction: 'down',
+    });
     try {
       const c = h.client(agg.port, 'c1', { endpoint: `127.0.0.1:${proxy.port}` });
       const dest = path.join(h.dir, 'dl', 'model.safetensors');
@@ -39,10 +45,17 @@ describe('resumable transfers through a link that drops', () => {
   });
 
   it('upload resumes from the offset the aggregator confirms after a cut', async () => {
-    const agg = await startAggregator(h.config({ storageDir: path.join(h.dir, 's2'), admittedClusters: ['c1'], rounds: 1 }), {
-      logger: silentLogger,
+    const agg = await startAggregator(
+      h.config({ storageDir: path.join(h.dir, 's2'), admittedClusters: ['c1'], rounds: 1 }),
+      {
+        logger: silentLogger,
+      },
+    );
+    const proxy = await startCutProxy({
+      target: { host: '127.0.0.1', port: agg.port },
+      afterBytes: 900_000,
+      direction: 'up',
     });
-    const proxy = await startCutProxy({ target: { host: '127.0.0.1', port: agg.port }, afterBytes: 900_000, direction: 'up' });
     try {
       const c = h.client(agg.port, 'c1', { endpoint: `127.0.0.1:${proxy.port}` });
       const r = await c.uploadUpdate(1, update, 7, { loss: 0.5 });
@@ -51,9 +64,11 @@ describe('resumable transfers through a link that drops', () => {
       const s = agg.state();
       expect(s.phase).toBe('completed');
       // One update with weight 7: the new model is that update exactly.
-      expect(readFileSync(path.join(agg.storageDir, 'final.safetensors')).subarray(8).equals(readFileSync(update).subarray(8))).toBe(
-        true,
-      );
+      expect(
+        readFileSync(path.join(agg.storageDir, 'final.safetensors'))
+          .subarray(8)
+          .equals(readFileSync(update).subarray(8)),
+      ).toBe(true);
       c.close();
     } finally {
       await proxy.close();
@@ -67,10 +82,14 @@ describe('aggregator process killed mid-round', () => {
   afterAll(() => children.forEach((c) => c.kill('SIGKILL')));
 
   function spawnAggregator(configPath: string): Promise<{ child: ChildProcess; port: number }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('hub-manager/src/aggregator/main.ts'), '--config', configPath], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LOG_LEVEL: 'warn', NODE_OPTIONS: '' },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.resolve('hub-manager/src/aggregator/main.ts'), '--config', configPath],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, LOG_LEVEL: 'warn', NODE_OPTIONS: '' },
+      },
+    );
     children.push(child);
     let err = '';
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
