@@ -38,7 +38,10 @@ export interface FedRound {
 }
 
 /** FedAvg: the examples-weighted mean of updates with the global model's layout. */
-export function fedAvg(updates: readonly { bytes: Uint8Array; examples: number }[], metadata: Record<string, string> = {}): Buffer {
+export function fedAvg(
+  updates: readonly { bytes: Uint8Array; examples: number }[],
+  metadata: Record<string, string> = {},
+): Buffer {
   const decoded = updates.map((u) => ({ tensors: decodeSafetensors(u.bytes).tensors, w: u.examples }));
   const total = decoded.reduce((s, u) => s + u.w, 0);
   const first = decoded[0];
@@ -67,6 +70,7 @@ export interface FederationOptions {
 }
 
 export async function runFederation(opts: FederationOptions): Promise<FedRound[]> {
+  await mkdir(opts.baseDir, { recursive: true });
   const server = await HandoffServer.start({ host: '127.0.0.1', port: 0 });
   const rounds: FedRound[] = [];
   let model = opts.initialModel;
@@ -74,10 +78,15 @@ export async function runFederation(opts: FederationOptions): Promise<FedRound[]
     for (let round = 1; round <= opts.rounds; round++) {
       const modelPath = join(opts.baseDir, `global-${round - 1}.safetensors`);
       await writeFile(modelPath, model);
-      const clients = await Promise.all(opts.clients.map((c) => runClient(server, { ...opts, client: c, round, modelPath })));
-      const failed = clients.find((c) => c.exitCode !== 0);
-      if (failed) throw new Error(`trainer ${failed.client} exited ${failed.exitCode}: ${failed.stderr.slice(-2000)}`);
-      const updates = await Promise.all(clients.map(async (c) => ({ bytes: await readFile(c.result.updatePath), examples: c.result.examples })));
+      const clients = await Promise.all(
+        opts.clients.map((c) => runClient(server, { ...opts, client: c, round, modelPath })),
+      );
+      const updates = await Promise.all(
+        clients.map(async (c) => ({
+          bytes: await readFile(c.result.updatePath),
+          examples: c.result.examples,
+        })),
+      );
       model = fedAvg(updates, { round: String(round) });
       const r = { round, model, clients };
       rounds.push(r);
@@ -89,12 +98,35 @@ export async function runFederation(opts: FederationOptions): Promise<FedRound[]
   return rounds;
 }
 
-async function runClient(
-  server: HandoffServer,
-  o: FederationOptions & { client: FedClient; round: number; modelPath: string },
-): Promise<ClientRound> {
+export interface TrainerRun {
+  readonly client: string;
+  readonly exitCode: number | null;
+  /** The round's result: an update, or the trainer's reported failure / no update. */
+  readonly outcome: PromiseSettledResult<RoundResult>;
+  readonly env: Readonly<Record<string, string>>;
+  readonly dirs: readonly string[];
+  readonly report?: Record<string, unknown>;
+  readonly stderr: string;
+}
+
+export interface TrainerRunOptions {
+  readonly client: FedClient;
+  readonly round: number;
+  readonly rounds: number;
+  readonly modelPath: string;
+  readonly parameters: Record<string, string | number | boolean>;
+  readonly baseDir: string;
+  readonly cwd: string;
+}
+
+/** One trainer process for one round against a real handoff round, as the agent would run it. */
+export async function runTrainer(server: HandoffServer, o: TrainerRunOptions): Promise<TrainerRun> {
   const base = join(o.baseDir, o.client.name, `round-${o.round}`);
-  const [agentDir, dataDir, workDir] = ['agent', 'data', 'scratch'].map((d) => join(base, d)) as [string, string, string];
+  const [agentDir, dataDir, workDir] = ['agent', 'data', 'scratch'].map((d) => join(base, d)) as [
+    string,
+    string,
+    string,
+  ];
   await Promise.all([agentDir, dataDir, workDir].map((d) => mkdir(d, { recursive: true })));
   const handle = await server.openRound({
     roundId: `${o.client.name}-r${o.round}`,
@@ -111,7 +143,14 @@ async function runClient(
   });
   const env = {
     PATH: '/usr/local/bin:/usr/bin:/bin',
-    ...trainerEnvRecord({ url: handle.url, round: o.round, dataDir, dataLocation: o.client.location, workDir, token: { value: handle.token } }),
+    ...trainerEnvRecord({
+      url: handle.url,
+      round: o.round,
+      dataDir,
+      dataLocation: o.client.location,
+      workDir,
+      token: { value: handle.token },
+    }),
   };
   try {
     const [cmd, ...args] = o.client.command as [string, ...string[]];
@@ -121,17 +160,34 @@ async function runClient(
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    const result = await Promise.race([
-      handle.result,
-      new Promise<never>((_, reject) => setImmediate(() => reject(new Error(`${o.client.name}: no update (exit ${exitCode}): ${stderr.slice(-2000)}${stdout.slice(-2000)}`)))),
-    ]);
+    // The trainer has exited: a round without a result by now never gets one (the agent does the same).
+    await handle.close(`trainer exited with code ${exitCode} without an update`);
+    const [outcome] = await Promise.allSettled([handle.result]);
     const report = stdout
       .split('\n')
       .filter((l) => l.includes('"round-done"'))
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .pop();
-    return { client: o.client.name, result, exitCode, env, dirs: [dataDir, workDir], stderr, ...(report ? { report } : {}) };
+    return {
+      client: o.client.name,
+      exitCode,
+      outcome: outcome as PromiseSettledResult<RoundResult>,
+      env,
+      dirs: [dataDir, workDir],
+      stderr: stderr + stdout,
+      ...(report ? { report } : {}),
+    };
   } finally {
-    await handle.close(`round ${o.round} over`);
+    await handle.close();
   }
+}
+
+async function runClient(server: HandoffServer, o: TrainerRunOptions): Promise<ClientRound> {
+  const run = await runTrainer(server, o);
+  if (run.exitCode !== 0 || run.outcome.status === 'rejected') {
+    const why = run.outcome.status === 'rejected' ? String(run.outcome.reason) : 'exit code';
+    throw new Error(`trainer ${run.client} exited ${run.exitCode} (${why}): ${run.stderr.slice(-2000)}`);
+  }
+  const { outcome, ...rest } = run;
+  return { ...rest, result: outcome.value };
 }

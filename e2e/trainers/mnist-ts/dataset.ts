@@ -59,7 +59,8 @@ export function trainingSet(location: string, limit?: number, digits = loadDigit
 export function heldOutSet(digits = loadDigits()): Examples {
   const samples: [number, number][] = [];
   for (let d = 0; d < DIGITS; d++) {
-    for (let i = trainCount(digits.counts[d] as number); i < (digits.counts[d] as number); i++) samples.push([d, i]);
+    for (let i = trainCount(digits.counts[d] as number); i < (digits.counts[d] as number); i++)
+      samples.push([d, i]);
   }
   return gather(digits, samples);
 }

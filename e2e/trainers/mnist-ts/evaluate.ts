@@ -14,7 +14,10 @@ let heldOut: Examples | undefined;
  * Accuracy of a model (safetensors bytes, the mnist-mlp layout) on the held-out digits no
  * cluster trains on. For the hub side and tests; deterministic.
  */
-export function evaluate(model: Uint8Array, data: Examples = (heldOut ??= heldOutSet(loadDigits()))): Evaluation {
+export function evaluate(
+  model: Uint8Array,
+  data: Examples = (heldOut ??= heldOutSet(loadDigits())),
+): Evaluation {
   const pred = predictAll(mlpFromSafetensors(model), data);
   const right = new Array<number>(CLASSES).fill(0);
   const total = new Array<number>(CLASSES).fill(0);

@@ -13,7 +13,8 @@ export interface HandoffTask {
 }
 
 /** Status codes that mean "this will not work if repeated". */
-const PERMANENT = (status: number): boolean => status >= 400 && status < 500 && status !== 408 && status !== 429;
+const PERMANENT = (status: number): boolean =>
+  status >= 400 && status < 500 && status !== 408 && status !== 429;
 
 export class HandoffError extends Error {
   override name = 'HandoffError';
@@ -44,7 +45,8 @@ export class HandoffClient {
   async model(expectedDigest?: string): Promise<Buffer> {
     const buf = Buffer.from(await (await this.call('GET', 'model')).arrayBuffer());
     const digest = `sha256:${createHash('sha256').update(buf).digest('hex')}`;
-    if (expectedDigest && digest !== expectedDigest) throw new Error(`model digest ${digest}, task says ${expectedDigest}`);
+    if (expectedDigest && digest !== expectedDigest)
+      throw new Error(`model digest ${digest}, task says ${expectedDigest}`);
     return buf;
   }
 
@@ -68,7 +70,12 @@ export class HandoffClient {
     await this.call('POST', 'fail', JSON.stringify({ reason }), { 'Content-Type': 'application/json' });
   }
 
-  private async call(method: string, op: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Response> {
+  private async call(
+    method: string,
+    op: string,
+    body?: string | Buffer,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     let delay = 250;
     for (let attempt = 1; ; attempt++) {
       let res: Response | undefined;
@@ -82,14 +89,16 @@ export class HandoffClient {
         if (res.ok) return res;
         const text = await res.text();
         const reason = safeError(text) ?? `HTTP ${res.status}`;
-        if (PERMANENT(res.status)) throw new HandoffError(res.status, `${method} ${op}: ${res.status} ${reason}`);
+        if (PERMANENT(res.status))
+          throw new HandoffError(res.status, `${method} ${op}: ${res.status} ${reason}`);
         cause = new HandoffError(res.status, reason);
       } catch (e) {
         if (e instanceof HandoffError) throw e;
         cause = e;
       }
       // A 409 after a retried update means the first attempt got through; callers may treat it as done.
-      if (attempt >= this.attempts) throw new Error(`${method} ${op} failed after ${attempt} attempts`, { cause });
+      if (attempt >= this.attempts)
+        throw new Error(`${method} ${op} failed after ${attempt} attempts`, { cause });
       await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
       delay = Math.min(delay * 2, 8000);
     }

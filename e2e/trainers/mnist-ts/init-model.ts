@@ -16,7 +16,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error('usage: init-model.ts <out.safetensors> [seed=1] [hidden=64] [dtype=F32]');
     process.exit(2);
   }
-  const buf = initialModel({ seed: Number(seed ?? 1), hidden: Number(hidden ?? 64), dtype: (dtype ?? 'F32') as DType });
+  const buf = initialModel({
+    seed: Number(seed ?? 1),
+    hidden: Number(hidden ?? 64),
+    dtype: (dtype ?? 'F32') as DType,
+  });
   writeFileSync(out, buf);
   console.log(JSON.stringify({ out, bytes: buf.length }));
 }

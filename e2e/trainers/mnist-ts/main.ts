@@ -31,7 +31,9 @@ async function run(client: HandoffClient): Promise<void> {
   const tDownload = performance.now();
   const location = process.env.FL_DATA_LOCATION ?? task.data.location;
   const dataDir = process.env.FL_DATA_DIR ?? task.data.dir;
-  const digits = loadDigits(dataDir && existsSync(join(dataDir, 'mnist', '0.json')) ? join(dataDir, 'mnist') : undefined);
+  const digits = loadDigits(
+    dataDir && existsSync(join(dataDir, 'mnist', '0.json')) ? join(dataDir, 'mnist') : undefined,
+  );
   const p = task.parameters;
   const limit = num(p, 'maxExamples', Infinity);
   const data = trainingSet(location, limit, digits);
@@ -74,7 +76,10 @@ async function main(): Promise<number> {
     await run(client);
     return 0;
   } catch (e) {
-    const reason = e instanceof Error ? `${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ''}` : String(e);
+    const reason =
+      e instanceof Error
+        ? `${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ''}`
+        : String(e);
     log('error', { reason });
     await client.fail(reason).catch(() => undefined);
     return 1;

@@ -1,4 +1,9 @@
-import { decodeSafetensors, encodeSafetensors, type DType, type Tensor } from '@ocm-fl/common/model/safetensors.js';
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  type DType,
+  type Tensor,
+} from '@ocm-fl/common/model/safetensors.js';
 import { PIXELS, type Examples } from './dataset.js';
 
 /**
@@ -33,12 +38,23 @@ export function mlpFromSafetensors(buf: Uint8Array): Mlp {
     'fc2.bias': [CLASSES],
   };
   for (const [name, shape] of Object.entries(want)) {
-    if (get(name).shape.join(',') !== shape.join(',')) throw new Error(`tensor ${name} has shape [${get(name).shape}], want [${shape}]`);
+    if (get(name).shape.join(',') !== shape.join(','))
+      throw new Error(`tensor ${name} has shape [${get(name).shape}], want [${shape}]`);
   }
-  return { hidden, w1: w1.values, b1: get('fc1.bias').values, w2: get('fc2.weight').values, b2: get('fc2.bias').values };
+  return {
+    hidden,
+    w1: w1.values,
+    b1: get('fc1.bias').values,
+    w2: get('fc2.weight').values,
+    b2: get('fc2.bias').values,
+  };
 }
 
-export function mlpToSafetensors(m: Mlp, dtype: DType = 'F32', metadata: Record<string, string> = {}): Buffer {
+export function mlpToSafetensors(
+  m: Mlp,
+  dtype: DType = 'F32',
+  metadata: Record<string, string> = {},
+): Buffer {
   return encodeSafetensors(
     [
       { name: 'fc1.bias', dtype, shape: [m.hidden], values: m.b1 },
@@ -78,8 +94,9 @@ export function initMlp(seed: number, hidden = 64): Mlp {
   };
 }
 
-/** Forward pass for example k; fills `h` (post-ReLU) and `p` (softmax) and returns the nonzero pixels. */
-function forward(m: Mlp, x: Float32Array, k: number, h: Float32Array, p: Float32Array): Sparse {
+/** Forward pass for example k of x into `out.h` (post-ReLU) and `out.p` (softmax); returns its nonzero pixels. */
+function forward(m: Mlp, x: Float32Array, k: number, out: { h: Float32Array; p: Float32Array }): Sparse {
+  const { h, p } = out;
   const base = k * PIXELS;
   let n = 0;
   for (let j = 0; j < PIXELS; j++) {
@@ -123,7 +140,7 @@ export function predictAll(m: Mlp, data: Examples): Uint8Array {
   const p = new Float32Array(CLASSES);
   const out = new Uint8Array(data.count);
   for (let k = 0; k < data.count; k++) {
-    forward(m, data.x, k, h, p);
+    forward(m, data.x, k, { h, p });
     let best = 0;
     for (let c = 1; c < CLASSES; c++) if ((p[c] as number) > (p[best] as number)) best = c;
     out[k] = best;
@@ -146,7 +163,12 @@ export function train(m: Mlp, data: Examples, opts: TrainOptions): { loss: numbe
   const h = new Float32Array(m.hidden);
   const p = new Float32Array(CLASSES);
   const dh = new Float32Array(m.hidden);
-  const g = { w1: new Float32Array(m.w1.length), b1: new Float32Array(m.hidden), w2: new Float32Array(m.w2.length), b2: new Float32Array(CLASSES) };
+  const g = {
+    w1: new Float32Array(m.w1.length),
+    b1: new Float32Array(m.hidden),
+    w2: new Float32Array(m.w2.length),
+    b2: new Float32Array(CLASSES),
+  };
   let loss = 0;
   let correct = 0;
   for (let e = 0; e < opts.epochs; e++) {
@@ -163,7 +185,7 @@ export function train(m: Mlp, data: Examples, opts: TrainOptions): { loss: numbe
       g.w2.fill(0);
       g.b2.fill(0);
       for (const k of batch) {
-        const nz = forward(m, data.x, k, h, p);
+        const nz = forward(m, data.x, k, { h, p });
         const y = data.y[k] as number;
         loss -= Math.log(Math.max(p[y] as number, 1e-12));
         let best = 0;
@@ -193,7 +215,11 @@ interface Activations {
   nz: Sparse;
 }
 
-function backward(m: Mlp, a: Activations, g: { w1: Float32Array; b1: Float32Array; w2: Float32Array; b2: Float32Array }): void {
+function backward(
+  m: Mlp,
+  a: Activations,
+  g: { w1: Float32Array; b1: Float32Array; w2: Float32Array; b2: Float32Array },
+): void {
   a.dh.fill(0);
   for (let c = 0; c < CLASSES; c++) {
     const d = (a.p[c] as number) - (c === a.y ? 1 : 0);
@@ -210,6 +236,7 @@ function backward(m: Mlp, a: Activations, g: { w1: Float32Array; b1: Float32Arra
     const row = u * PIXELS;
     const { n, idx, val } = a.nz;
     const gw1 = g.w1;
-    for (let q = 0; q < n; q++) gw1[row + (idx[q] as number)] = (gw1[row + (idx[q] as number)] as number) + d * (val[q] as number);
+    for (let q = 0; q < n; q++)
+      gw1[row + (idx[q] as number)] = (gw1[row + (idx[q] as number)] as number) + d * (val[q] as number);
   }
 }

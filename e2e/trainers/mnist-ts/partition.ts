@@ -68,7 +68,7 @@ export function parseLocation(location: string): PartitionSpec {
 
 function window(location: string, seed: number): number[] {
   const k = /(\d+)\D*$/.exec(location);
-  const start = k ? (((Number(k[1]) - 1) * 3) % DIGITS + DIGITS) % DIGITS : seed % DIGITS;
+  const start = k ? ((((Number(k[1]) - 1) * 3) % DIGITS) + DIGITS) % DIGITS : seed % DIGITS;
   return [0, 1, 2, 3].map((i) => (start + i) % DIGITS);
 }
 
@@ -95,7 +95,11 @@ function share(v: string | undefined, dflt: number): number {
  * Training samples of one location: `[digit, index]` pairs in a deterministic order, at most
  * `limit` of them (the ones with the smallest hash, which keeps the digit mix).
  */
-export function selectSamples(spec: PartitionSpec, counts: readonly number[], limit = Infinity): [number, number][] {
+export function selectSamples(
+  spec: PartitionSpec,
+  counts: readonly number[],
+  limit = Infinity,
+): [number, number][] {
   const picked: { d: number; i: number; u: number }[] = [];
   for (let d = 0; d < DIGITS; d++) {
     const shareD = spec.major.includes(d) ? spec.majorShare : spec.minorShare;
