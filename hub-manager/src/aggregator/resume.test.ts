@@ -61,7 +61,7 @@ describe('resumable transfers through a link that drops', () => {
       const r = await c.uploadUpdate(1, update, 7, { loss: 0.5 });
       expect(proxy.cuts).toBe(1);
       expect(r.attempts).toBeGreaterThanOrEqual(2);
-      const s = agg.state();
+      const s = await agg.whenDone(); // the round closes just after the reply
       expect(s.phase).toBe('completed');
       // One update with weight 7: the new model is that update exactly.
       expect(
