@@ -17,7 +17,11 @@ import { agentCommonName, FL_API_VERSION } from '@ocm-fl/common/names.js';
 import { startApiServer, type ApiServer } from '@ocm-fl/e2e/apiserver/index.js';
 import { initialModel } from '../../e2e/trainers/mnist-ts/init-model.js';
 import { findKeyMaterial } from '../../e2e/trainers/key-material.js';
-import { startAggregator, type Aggregator, type AggregatorConfig } from '@ocm-fl/hub-manager/aggregator/main.js';
+import {
+  startAggregator,
+  type Aggregator,
+  type AggregatorConfig,
+} from '@ocm-fl/hub-manager/aggregator/main.js';
 import { startAgent, type Agent, type AgentConfig } from './agent.js';
 import { JobRunnerDouble } from './testing/job-runner-double.js';
 import type { Job } from './trainer/job-types.js';
@@ -65,7 +69,11 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
   }
 }
 
-async function setup(o: { rounds: number; failurePolicy?: AggregatorConfig['failurePolicy']; beforeStart?: (job: Job) => Promise<void> }): Promise<Fixture> {
+async function setup(o: {
+  rounds: number;
+  failurePolicy?: AggregatorConfig['failurePolicy'];
+  beforeStart?: (job: Job) => Promise<void>;
+}): Promise<Fixture> {
   const dir = await mkdtemp(path.join(tmpdir(), 'fl-agent-int-'));
   const api = await startApiServer({ port: 0 });
   const kube = KubeClient.fromKubeConfig(api.kubeConfig());
@@ -74,8 +82,18 @@ async function setup(o: { rounds: number; failurePolicy?: AggregatorConfig['fail
   const ca = createTestCa();
   const server = issueTestCert(ca, 'aggregator', ['localhost']);
   const client = issueTestCert(ca, agentCommonName(CLUSTER));
-  const files = { cert: path.join(dir, 'srv.crt'), key: path.join(dir, 'srv.key'), ca: path.join(dir, 'ca.crt'), model: path.join(dir, 'init.safetensors') };
-  await Promise.all([writeFile(files.cert, server.cert), writeFile(files.key, server.key), writeFile(files.ca, ca.certPem), writeFile(files.model, initialModel({ seed: 1 }))]);
+  const files = {
+    cert: path.join(dir, 'srv.crt'),
+    key: path.join(dir, 'srv.key'),
+    ca: path.join(dir, 'ca.crt'),
+    model: path.join(dir, 'init.safetensors'),
+  };
+  await Promise.all([
+    writeFile(files.cert, server.cert),
+    writeFile(files.key, server.key),
+    writeFile(files.ca, ca.certPem),
+    writeFile(files.model, initialModel({ seed: 1 })),
+  ]);
   const agg = await startAggregator(
     {
       jobId: 'default/mnist',
@@ -97,7 +115,11 @@ async function setup(o: { rounds: number; failurePolicy?: AggregatorConfig['fail
     { logger: silentLogger },
   );
   const expiry = new Date(new X509Certificate(client.cert).validTo);
-  const identity = { tls: () => ({ cert: client.cert, key: client.key, ca: Buffer.from(ca.certPem) }), expiry: () => expiry, notReady: () => undefined };
+  const identity = {
+    tls: () => ({ cert: client.cert, key: client.key, ca: Buffer.from(ca.certPem) }),
+    expiry: () => expiry,
+    notReady: () => undefined,
+  };
   const agentConfig: AgentConfig = {
     namespace: NS,
     clusterName: CLUSTER,
@@ -128,13 +150,22 @@ async function runAgent(f: Fixture): Promise<Agent> {
     kube: f.kube,
     identity: f.identity,
     logger: silentLogger,
-    timing: { retry: { baseMs: 100, maxMs: 1000 }, poll: { minMs: 100, maxMs: 400 }, jobPollMs: 100, deadlineGraceMs: 3000 },
+    timing: {
+      retry: { baseMs: 100, maxMs: 1000 },
+      poll: { minMs: 100, maxMs: 400 },
+      jobPollMs: 100,
+      deadlineGraceMs: 3000,
+    },
     onStepDone: (step, round, ms) => f.steps.push({ step, round, ms }),
   });
   return f.agent;
 }
 
-function newTask(image: string, rounds: number, over: Partial<NonNullable<FederatedLearningTask['spec']>> = {}): FederatedLearningTask {
+function newTask(
+  image: string,
+  rounds: number,
+  over: Partial<NonNullable<FederatedLearningTask['spec']>> = {},
+): FederatedLearningTask {
   return {
     apiVersion: FL_API_VERSION,
     kind: 'FederatedLearningTask',
@@ -157,10 +188,14 @@ async function taskStatus(f: Fixture): Promise<FederatedLearningTask | undefined
 }
 
 async function untilPhase(f: Fixture, phases: string[], timeoutMs = 90_000): Promise<FederatedLearningTask> {
-  return waitFor(`task phase ${phases.join('|')}`, async () => {
-    const t = await taskStatus(f);
-    return t?.status?.phase && phases.includes(t.status.phase) ? t : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `task phase ${phases.join('|')}`,
+    async () => {
+      const t = await taskStatus(f);
+      return t?.status?.phase && phases.includes(t.status.phase) ? t : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 afterEach(async () => {
@@ -197,8 +232,14 @@ describe('spoke agent on the embedded control plane', () => {
       expect(await findKeyMaterial(r.env, r.dirs)).toEqual([]);
     }
     // Jobs and token Secrets are cleaned up after each round.
-    await waitFor('trainer objects deleted', async () => ((await f.kube.list('batch/v1', 'Job', { namespace: NS })).length === 0 ? true : undefined));
-    expect((await f.kube.list('v1', 'Secret', { namespace: NS })).filter((s) => s.metadata.name?.startsWith('fl-'))).toEqual([]);
+    await waitFor('trainer objects deleted', async () =>
+      (await f.kube.list('batch/v1', 'Job', { namespace: NS })).length === 0 ? true : undefined,
+    );
+    expect(
+      (await f.kube.list('v1', 'Secret', { namespace: NS })).filter((s) =>
+        s.metadata.name?.startsWith('fl-'),
+      ),
+    ).toEqual([]);
     // Per-round time split, for the report.
     const split = f.steps.filter((s) => ['download', 'train', 'upload'].includes(s.step));
     process.stdout.write(`round time split: ${JSON.stringify(split)}\n`);
@@ -243,7 +284,10 @@ describe('spoke agent on the embedded control plane', () => {
     const agent1 = await runAgent(f);
     await f.kube.create(newTask('quay.io/example/mnist-ts:v1', 1));
     await untilPhase(f, ['Training']);
-    const job = await waitFor('trainer Job', async () => (await f.kube.list<Job>('batch/v1', 'Job', { namespace: NS }))[0]);
+    const job = await waitFor(
+      'trainer Job',
+      async () => (await f.kube.list<Job>('batch/v1', 'Job', { namespace: NS }))[0],
+    );
     await agent1.stop();
     // The Job survives the agent; a new agent takes the round over and the held-back trainer runs.
     expect(await f.kube.get<Job>('batch/v1', 'Job', job.metadata.name!, NS)).toBeDefined();

@@ -25,7 +25,19 @@ export interface AgentIdentity {
 
 export type AgentConfig = Pick<
   RuntimeConfig,
-  'namespace' | 'clusterName' | 'podName' | 'workDir' | 'leasePeriodMs' | 'healthPort' | 'healthHost' | 'handoffPort' | 'handoffHost' | 'handoffUrl' | 'imageRegistries' | 'aggregatorHost' | 'aggregatorDnsSuffix'
+  | 'namespace'
+  | 'clusterName'
+  | 'podName'
+  | 'workDir'
+  | 'leasePeriodMs'
+  | 'healthPort'
+  | 'healthHost'
+  | 'handoffPort'
+  | 'handoffHost'
+  | 'handoffUrl'
+  | 'imageRegistries'
+  | 'aggregatorHost'
+  | 'aggregatorDnsSuffix'
 >;
 
 export interface AgentOptions {
@@ -93,7 +105,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
         check: () => {
           const age = lease.sinceLastRenewal();
           if (age === undefined) return 'lease not renewed yet (API unreachable?)';
-          return age > cfg.leasePeriodMs * 3 ? `lease last renewed ${Math.round(age / 1000)} s ago (API unreachable?)` : undefined;
+          return age > cfg.leasePeriodMs * 3
+            ? `lease last renewed ${Math.round(age / 1000)} s ago (API unreachable?)`
+            : undefined;
         },
       },
     ],
@@ -106,7 +120,12 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     await Promise.allSettled([lease.stop(), handoff.close(), health.close()]);
     throw new Error('cannot watch FederatedLearningTask objects', { cause: e });
   }
-  log.info('agent started', { cluster: cfg.clusterName, namespace: cfg.namespace, handoff: handoff.baseUrl, healthPort: health.port });
+  log.info('agent started', {
+    cluster: cfg.clusterName,
+    namespace: cfg.namespace,
+    handoff: handoff.baseUrl,
+    healthPort: health.port,
+  });
   let stopping: Promise<void> | undefined;
   return {
     handoffUrl: handoff.baseUrl,

@@ -5,7 +5,12 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { AGENT_ENV, AGENT_PATHS, agentConfigFromEnv, type AgentConfig } from '@ocm-fl/common/api/agent-config.js';
+import {
+  AGENT_ENV,
+  AGENT_PATHS,
+  agentConfigFromEnv,
+  type AgentConfig,
+} from '@ocm-fl/common/api/agent-config.js';
 
 /** Variables only the agent process reads (not part of the hub-rendered ConfigMap contract). */
 export const RUNTIME_ENV = {
@@ -61,7 +66,12 @@ export function parseFlags(argv: readonly string[]): Record<string, string> {
     if (!m) throw new Error(`argument "${arg}": expected --flag value`);
     const name = m[1]!;
     const variable = FLAGS[name];
-    if (!variable) throw new Error(`flag --${name}: unknown (known: ${Object.keys(FLAGS).map((f) => `--${f}`).join(', ')})`);
+    if (!variable)
+      throw new Error(
+        `flag --${name}: unknown (known: ${Object.keys(FLAGS)
+          .map((f) => `--${f}`)
+          .join(', ')})`,
+      );
     let value = m[2];
     if (value === undefined) {
       value = argv[++i];
@@ -106,16 +116,22 @@ function handoffUrl(vars: Record<string, string | undefined>, cfg: AgentConfig):
   try {
     u = new URL(raw);
   } catch (e) {
-    throw new Error(`${explicit ? RUNTIME_ENV.handoffUrl : AGENT_ENV.handoffAddress}: "${raw}" is not a URL`, { cause: e });
+    throw new Error(
+      `${explicit ? RUNTIME_ENV.handoffUrl : AGENT_ENV.handoffAddress}: "${raw}" is not a URL`,
+      { cause: e },
+    );
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`${RUNTIME_ENV.handoffUrl}: "${raw}" must be http(s)`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new Error(`${RUNTIME_ENV.handoffUrl}: "${raw}" must be http(s)`);
   return raw.replace(/\/+$/, '');
 }
 
 function validateMirrors(cfg: AgentConfig): void {
   cfg.imageRegistries.forEach((m, i) => {
-    if (typeof m?.mirror !== 'string' || m.mirror === '') throw new Error(`${AGENT_ENV.imageRegistries}[${i}].mirror: required string`);
-    if (m.source !== undefined && typeof m.source !== 'string') throw new Error(`${AGENT_ENV.imageRegistries}[${i}].source: must be a string`);
+    if (typeof m?.mirror !== 'string' || m.mirror === '')
+      throw new Error(`${AGENT_ENV.imageRegistries}[${i}].mirror: required string`);
+    if (m.source !== undefined && typeof m.source !== 'string')
+      throw new Error(`${AGENT_ENV.imageRegistries}[${i}].source: must be a string`);
   });
 }
 
@@ -133,9 +149,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Run
   const vars: Record<string, string | undefined> = { ...fromDir, ...env, ...flags };
   const base = agentConfigFromEnv(vars);
   validateMirrors(base);
-  if (!LOG_LEVELS.includes(base.logLevel)) throw new Error(`${AGENT_ENV.logLevel}: "${base.logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
+  if (!LOG_LEVELS.includes(base.logLevel))
+    throw new Error(`${AGENT_ENV.logLevel}: "${base.logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
   const kubeconfig = vars[RUNTIME_ENV.kubeconfig] || undefined;
-  if (kubeconfig && !existsSync(kubeconfig)) throw new Error(`${RUNTIME_ENV.kubeconfig}: file ${kubeconfig} does not exist`);
+  if (kubeconfig && !existsSync(kubeconfig))
+    throw new Error(`${RUNTIME_ENV.kubeconfig}: file ${kubeconfig} does not exist`);
   if (!kubeconfig && !env.KUBERNETES_SERVICE_HOST) {
     throw new Error(`${RUNTIME_ENV.kubeconfig} (or --kubeconfig) is required outside a cluster`);
   }
@@ -144,7 +162,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Run
     ...base,
     ...(kubeconfig ? { kubeconfig } : {}),
     workDir: path.resolve(vars[RUNTIME_ENV.workDir] || DEFAULT_WORK_DIR),
-    leasePeriodMs: Math.round(positiveNumber(vars, RUNTIME_ENV.leasePeriodSeconds, DEFAULT_LEASE_PERIOD_SECONDS) * 1000),
+    leasePeriodMs: Math.round(
+      positiveNumber(vars, RUNTIME_ENV.leasePeriodSeconds, DEFAULT_LEASE_PERIOD_SECONDS) * 1000,
+    ),
     handoffHost: vars[RUNTIME_ENV.handoffHost] || '0.0.0.0',
     ...(url ? { handoffUrl: url } : {}),
     healthHost: vars[RUNTIME_ENV.healthHost] || '0.0.0.0',

@@ -8,7 +8,7 @@ import { KubeClient } from '@ocm-fl/common/kube/client.js';
 import { createLogger } from '@ocm-fl/common/logger.js';
 import { startAgent } from './agent.js';
 import { loadConfig, type RuntimeConfig } from './config.js';
-import { FileIdentity } from './file-identity.js';
+import { IdentityWatcher } from './identity/identity-watcher.js';
 
 function kubeClient(cfg: RuntimeConfig): KubeClient {
   if (cfg.kubeconfig) return KubeClient.fromFile(cfg.kubeconfig);
@@ -26,12 +26,20 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const log = createLogger('spoke-agent', cfg.logLevel).child({ cluster: cfg.clusterName });
-  let identity: FileIdentity;
+  let identity: IdentityWatcher;
   try {
-    identity = new FileIdentity(cfg.clientCertDir, cfg.caBundleFile);
+    identity = new IdentityWatcher({
+      certDir: cfg.clientCertDir,
+      caFile: cfg.caBundleFile,
+      logger: log.child({ component: 'identity' }),
+    }).start();
   } catch (e) {
-    log.error('refusing to start: client certificate unusable', { error: e instanceof Error ? e.message : String(e) });
-    process.stderr.write(`fl-agent: client certificate unusable: ${e instanceof Error ? e.message : String(e)}\n`);
+    log.error('refusing to start: client certificate unusable', {
+      error: e instanceof Error ? e.message : String(e),
+    });
+    process.stderr.write(
+      `fl-agent: client certificate unusable: ${e instanceof Error ? e.message : String(e)}\n`,
+    );
     process.exit(3);
   }
   const agent = await startAgent({ config: cfg, kube: kubeClient(cfg), identity, logger: log });
@@ -45,19 +53,22 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 20_000);
     force.unref();
-    agent.stop().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        log.error('shutdown failed', { error: e });
-        process.exit(1);
-      },
-    );
+    agent
+      .stop()
+      .finally(() => identity.stop())
+      .then(
+        () => process.exit(0),
+        (e: unknown) => {
+          log.error('shutdown failed', { error: e });
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`fl-agent: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.stderr.write(`fl-agent: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });

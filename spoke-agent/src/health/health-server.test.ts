@@ -14,7 +14,10 @@ describe('readiness', () => {
         },
       },
     ]);
-    expect(r).toEqual({ ready: false, checks: { cert: 'no certificate loaded', api: 'ok', boom: 'check failed: x' } });
+    expect(r).toEqual({
+      ready: false,
+      checks: { cert: 'no certificate loaded', api: 'ok', boom: 'check failed: x' },
+    });
   });
 });
 
@@ -22,7 +25,11 @@ describe('HealthServer', () => {
   let ready: string | undefined = 'lease not renewed yet';
   let hs: HealthServer;
   beforeAll(async () => {
-    hs = await HealthServer.start({ host: '127.0.0.1', port: 0, checks: [{ name: 'lease', check: () => ready }] });
+    hs = await HealthServer.start({
+      host: '127.0.0.1',
+      port: 0,
+      checks: [{ name: 'lease', check: () => ready }],
+    });
   });
   afterAll(async () => {
     await hs.close();

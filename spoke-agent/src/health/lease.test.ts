@@ -6,7 +6,9 @@ import { jitteredPeriod, LeaseRenewer, microTime, renewedLease, type Lease } fro
 describe('lease pure parts', () => {
   it('formats MicroTime with six fractional digits', () => {
     expect(microTime(new Date('2024-05-01T10:20:30.123Z'))).toBe('2024-05-01T10:20:30.123000Z');
-    expect(microTime(new Date('2024-05-01T10:20:30.123Z'))).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    expect(microTime(new Date('2024-05-01T10:20:30.123Z'))).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/,
+    );
   });
 
   it('jitters the period within ±10 %', () => {
@@ -16,7 +18,12 @@ describe('lease pure parts', () => {
   });
 
   it('keeps acquireTime while the holder is the same, resets it when the holder changes', () => {
-    const first = renewedLease(undefined, { namespace: 'ns', holder: 'a', periodMs: 60_000, now: new Date('2024-01-01T00:00:00Z') });
+    const first = renewedLease(undefined, {
+      namespace: 'ns',
+      holder: 'a',
+      periodMs: 60_000,
+      now: new Date('2024-01-01T00:00:00Z'),
+    });
     expect(first.metadata).toEqual({ name: 'federated-learning', namespace: 'ns' });
     expect(first.spec).toEqual({
       holderIdentity: 'a',
@@ -24,10 +31,20 @@ describe('lease pure parts', () => {
       acquireTime: '2024-01-01T00:00:00.000000Z',
       renewTime: '2024-01-01T00:00:00.000000Z',
     });
-    const again = renewedLease(first, { namespace: 'ns', holder: 'a', periodMs: 60_000, now: new Date('2024-01-01T00:01:00Z') });
+    const again = renewedLease(first, {
+      namespace: 'ns',
+      holder: 'a',
+      periodMs: 60_000,
+      now: new Date('2024-01-01T00:01:00Z'),
+    });
     expect(again.spec!.acquireTime).toBe('2024-01-01T00:00:00.000000Z');
     expect(again.spec!.renewTime).toBe('2024-01-01T00:01:00.000000Z');
-    const other = renewedLease(again, { namespace: 'ns', holder: 'b', periodMs: 60_000, now: new Date('2024-01-01T00:02:00Z') });
+    const other = renewedLease(again, {
+      namespace: 'ns',
+      holder: 'b',
+      periodMs: 60_000,
+      now: new Date('2024-01-01T00:02:00Z'),
+    });
     expect(other.spec!.acquireTime).toBe('2024-01-01T00:02:00.000000Z');
   });
 });
@@ -68,9 +85,19 @@ describe('LeaseRenewer against the embedded API server', () => {
     }
     await r.stop();
     expect(seen.size).toBeGreaterThanOrEqual(3);
-    const after = await client.get<Lease>('coordination.k8s.io/v1', 'Lease', 'federated-learning', 'agent-ns');
+    const after = await client.get<Lease>(
+      'coordination.k8s.io/v1',
+      'Lease',
+      'federated-learning',
+      'agent-ns',
+    );
     await new Promise((res) => setTimeout(res, 200));
-    const later = await client.get<Lease>('coordination.k8s.io/v1', 'Lease', 'federated-learning', 'agent-ns');
+    const later = await client.get<Lease>(
+      'coordination.k8s.io/v1',
+      'Lease',
+      'federated-learning',
+      'agent-ns',
+    );
     expect(later!.metadata.resourceVersion).toBe(after!.metadata.resourceVersion);
   });
 });

@@ -28,7 +28,10 @@ export function jitteredPeriod(periodMs: number, random: () => number = Math.ran
 }
 
 /** The Lease to write: created if absent, else renewed (acquireTime set when the holder changes). Pure. */
-export function renewedLease(current: Lease | undefined, o: { namespace: string; holder: string; periodMs: number; now: Date }): Lease {
+export function renewedLease(
+  current: Lease | undefined,
+  o: { namespace: string; holder: string; periodMs: number; now: Date },
+): Lease {
   const renewTime = microTime(o.now);
   const spec: LeaseSpec = {
     ...(current?.spec ?? {}),

@@ -13,7 +13,8 @@ const ROUND_GONE = new Set(['FAILED_PRECONDITION', 'OUT_OF_RANGE', 'NOT_FOUND'])
 export function classifyStepError(step: string, e: unknown): StepFailure {
   const message = e instanceof Error ? e.message : String(e);
   if (e instanceof DataPlaneError) {
-    if (ROUND_GONE.has(e.status) && step !== 'poll') return { kind: 'round-closed', message: `aggregator refused: ${message}` };
+    if (ROUND_GONE.has(e.status) && step !== 'poll')
+      return { kind: 'round-closed', message: `aggregator refused: ${message}` };
     if (e.status === 'PERMISSION_DENIED' || e.status === 'UNAUTHENTICATED') {
       return { kind: 'retry', message: `aggregator refused the agent certificate (${e.status}): ${message}` };
     }
@@ -23,7 +24,12 @@ export function classifyStepError(step: string, e: unknown): StepFailure {
 }
 
 /** Delay before retry `attempt` (1-based): full jitter under an exponential cap. */
-export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+export function retryDelayMs(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const cap = Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30));
   // Never zero: half the cap plus jitter keeps a dead aggregator from being hammered.
   return Math.floor(cap / 2 + random() * (cap / 2));

@@ -26,7 +26,10 @@ import {
   type TrainedUpdate,
 } from './state.js';
 
-export type AggregatorClient = Pick<DataPlaneClient, 'join' | 'getTask' | 'downloadModel' | 'uploadUpdate' | 'reportFailure' | 'heartbeat'>;
+export type AggregatorClient = Pick<
+  DataPlaneClient,
+  'join' | 'getTask' | 'downloadModel' | 'uploadUpdate' | 'reportFailure' | 'heartbeat'
+>;
 
 export interface TrainerRunner {
   run(input: TrainInput, signal: AbortSignal): Promise<TrainedUpdate>;
@@ -60,7 +63,9 @@ export function toRoundTask(t: Task): RoundTask {
     submitted: t.submitted,
     deadlineUnixMs: Number(t.deadlineUnixMs ?? 0),
     config: { ...(t.config ?? {}) },
-    ...(t.model ? { model: { round: t.model.round, size: Number(t.model.size), sha256: t.model.sha256 } } : {}),
+    ...(t.model
+      ? { model: { round: t.model.round, size: Number(t.model.size), sha256: t.model.sha256 } }
+      : {}),
     message: t.message ?? '',
   };
 }
@@ -108,15 +113,27 @@ export class TaskRunner {
         if (f.kind === 'retry') {
           attempt++;
           const wait = retryDelayMs(attempt, this.d.retry?.baseMs ?? 1000, this.d.retry?.maxMs ?? 30_000);
-          this.log.warn('step failed; retrying', { step: this.state.step, attempt, delayMs: wait, error: f.message });
-          this.ctx = { ...this.ctx, retrying: `${f.message} (retry ${attempt} in ${Math.round(wait / 1000)} s)` };
+          this.log.warn('step failed; retrying', {
+            step: this.state.step,
+            attempt,
+            delayMs: wait,
+            error: f.message,
+          });
+          this.ctx = {
+            ...this.ctx,
+            retrying: `${f.message} (retry ${attempt} in ${Math.round(wait / 1000)} s)`,
+          };
           await this.d.onStatus(taskStatus(this.state, this.ctx)).catch(() => undefined);
           await delay(wait, undefined, { signal });
           continue;
         }
         event = { type: 'round-closed', message: f.message };
       }
-      this.d.onStepDone?.(this.state.step, 'round' in this.state ? this.state.round : 0, Date.now() - started);
+      this.d.onStepDone?.(
+        this.state.step,
+        'round' in this.state ? this.state.round : 0,
+        Date.now() - started,
+      );
       await this.apply(event);
     }
     return this.state;
@@ -126,10 +143,19 @@ export class TaskRunner {
     const prev = this.state;
     this.ctx = updateContext(this.ctx, prev, event);
     this.state = transition(prev, event);
-    if (prev.step !== this.state.step) this.log.info('round step', { from: prev.step, to: this.state.step, event: event.type, round: 'round' in this.state ? this.state.round : undefined });
+    if (prev.step !== this.state.step)
+      this.log.info('round step', {
+        from: prev.step,
+        to: this.state.step,
+        event: event.type,
+        round: 'round' in this.state ? this.state.round : undefined,
+      });
     if (this.state.step === 'wait' && prev.step !== 'poll' && prev.step !== 'wait') {
       this.waits = 0;
-      await rm(this.roundDir(prev.step === 'done' ? 0 : (prev as { round: number }).round), { recursive: true, force: true });
+      await rm(this.roundDir(prev.step === 'done' ? 0 : (prev as { round: number }).round), {
+        recursive: true,
+        force: true,
+      });
     }
     await this.d.onStatus(taskStatus(this.state, this.ctx));
   }
@@ -182,15 +208,24 @@ export class TaskRunner {
     return file;
   }
 
-  private async train(round: number, t: RoundTask, modelPath: string, signal: AbortSignal): Promise<RunnerEvent> {
+  private async train(
+    round: number,
+    t: RoundTask,
+    modelPath: string,
+    signal: AbortSignal,
+  ): Promise<RunnerEvent> {
     const task = this.d.task();
     if (!task) throw new Error('task object is gone');
     const beat = this.heartbeat(round, signal);
     try {
-      const update = await this.d.trainer.run({ task, round, roundTask: t, modelPath, roundDir: this.roundDir(round) }, signal);
+      const update = await this.d.trainer.run(
+        { task, round, roundTask: t, modelPath, roundDir: this.roundDir(round) },
+        signal,
+      );
       return { type: 'trained', update };
     } catch (e) {
-      if (e instanceof TrainerFailure) return { type: 'trainer-failed', reason: e.reason, message: e.message };
+      if (e instanceof TrainerFailure)
+        return { type: 'trainer-failed', reason: e.reason, message: e.message };
       throw e;
     } finally {
       beat.abort();

@@ -41,10 +41,25 @@ export type RunnerState =
   | { readonly step: 'poll'; readonly after: number }
   | { readonly step: 'download'; readonly round: number; readonly task: RoundTask }
   | { readonly step: 'train'; readonly round: number; readonly task: RoundTask; readonly modelPath: string }
-  | { readonly step: 'upload'; readonly round: number; readonly task: RoundTask; readonly update: TrainedUpdate }
-  | { readonly step: 'report-failure'; readonly round: number; readonly reason: FailureReason; readonly message: string }
+  | {
+      readonly step: 'upload';
+      readonly round: number;
+      readonly task: RoundTask;
+      readonly update: TrainedUpdate;
+    }
+  | {
+      readonly step: 'report-failure';
+      readonly round: number;
+      readonly reason: FailureReason;
+      readonly message: string;
+    }
   | { readonly step: 'wait'; readonly after: number }
-  | { readonly step: 'done'; readonly phase: 'Completed' | 'Failed'; readonly message: string; readonly round: number };
+  | {
+      readonly step: 'done';
+      readonly phase: 'Completed' | 'Failed';
+      readonly message: string;
+      readonly round: number;
+    };
 
 export type RunnerEvent =
   | { readonly type: 'task'; readonly task: RoundTask; readonly now: number }
@@ -64,18 +79,33 @@ function invalid(s: RunnerState, e: RunnerEvent): Error {
 }
 
 function onTask(after: number, task: RoundTask, now: number): RunnerState {
-  if (task.failed) return { step: 'done', phase: 'Failed', message: task.message || 'the aggregator reports the job failed', round: task.round || after };
+  if (task.failed)
+    return {
+      step: 'done',
+      phase: 'Failed',
+      message: task.message || 'the aggregator reports the job failed',
+      round: task.round || after,
+    };
   if (task.finished) {
-    return { step: 'done', phase: 'Completed', message: task.message || `job finished after ${task.rounds} rounds`, round: task.rounds };
+    return {
+      step: 'done',
+      phase: 'Completed',
+      message: task.message || `job finished after ${task.rounds} rounds`,
+      round: task.rounds,
+    };
   }
   // Not started, already handled here or on the hub (an agent restart), or too late to take part.
-  if (task.round === 0 || task.submitted || task.round <= after) return { step: 'wait', after: Math.max(after, task.submitted ? task.round : 0) };
+  if (task.round === 0 || task.submitted || task.round <= after)
+    return { step: 'wait', after: Math.max(after, task.submitted ? task.round : 0) };
   if (task.deadlineUnixMs > 0 && now >= task.deadlineUnixMs) return { step: 'wait', after: task.round };
   return { step: 'download', round: task.round, task };
 }
 
 export function transition(s: RunnerState, e: RunnerEvent): RunnerState {
-  if (e.type === 'round-closed' && (s.step === 'download' || s.step === 'train' || s.step === 'upload' || s.step === 'report-failure')) {
+  if (
+    e.type === 'round-closed' &&
+    (s.step === 'download' || s.step === 'train' || s.step === 'upload' || s.step === 'report-failure')
+  ) {
     return { step: 'wait', after: s.round };
   }
   switch (s.step) {
@@ -87,7 +117,8 @@ export function transition(s: RunnerState, e: RunnerEvent): RunnerState {
       break;
     case 'train':
       if (e.type === 'trained') return { step: 'upload', round: s.round, task: s.task, update: e.update };
-      if (e.type === 'trainer-failed') return { step: 'report-failure', round: s.round, reason: e.reason, message: e.message };
+      if (e.type === 'trainer-failed')
+        return { step: 'report-failure', round: s.round, reason: e.reason, message: e.message };
       break;
     case 'upload':
       if (e.type === 'uploaded') return { step: 'wait', after: s.round };
@@ -156,7 +187,9 @@ function messageOf(s: RunnerState): string {
     case 'report-failure':
       return `reporting the trainer failure of round ${s.round} to the aggregator`;
     case 'wait':
-      return s.after === 0 ? 'waiting for the first round to open' : `round ${s.after} done; waiting for the next round`;
+      return s.after === 0
+        ? 'waiting for the first round to open'
+        : `round ${s.after} done; waiting for the next round`;
     case 'done':
       return s.message;
   }
@@ -187,7 +220,12 @@ export function updateContext(ctx: StatusContext, s: RunnerState, e: RunnerEvent
       if (s.step !== 'upload') return rest;
       return {
         ...rest,
-        lastUpdate: { round: s.round, digest: s.update.digest, bytes: s.update.bytes, examples: s.update.examples },
+        lastUpdate: {
+          round: s.round,
+          digest: s.update.digest,
+          bytes: s.update.bytes,
+          examples: s.update.examples,
+        },
         metrics: s.update.metrics,
       };
     default:

@@ -46,14 +46,20 @@ export class StatusWriter {
     const { apiVersion, kind, name, namespace } = this.ref;
     if (this.last) {
       const expiry = this.certificateExpiry();
-      const same = desiredStatus(this.last, runner, { ...(expiry ? { certificateExpiry: expiry } : {}), ...(this.last.observedGeneration !== undefined ? { generation: this.last.observedGeneration } : {}) });
+      const same = desiredStatus(this.last, runner, {
+        ...(expiry ? { certificateExpiry: expiry } : {}),
+        ...(this.last.observedGeneration !== undefined ? { generation: this.last.observedGeneration } : {}),
+      });
       if (isDeepStrictEqual(same, this.last)) return;
     }
     for (let attempt = 0; ; attempt++) {
       const cur = await this.kube.get<FederatedLearningTask>(apiVersion, kind, name, namespace);
       if (!cur || cur.metadata.deletionTimestamp) return;
       const expiry = this.certificateExpiry();
-      const want = desiredStatus(cur.status, runner, { ...(cur.metadata.generation !== undefined ? { generation: cur.metadata.generation } : {}), ...(expiry ? { certificateExpiry: expiry } : {}) });
+      const want = desiredStatus(cur.status, runner, {
+        ...(cur.metadata.generation !== undefined ? { generation: cur.metadata.generation } : {}),
+        ...(expiry ? { certificateExpiry: expiry } : {}),
+      });
       if (isDeepStrictEqual(cur.status ?? {}, want)) {
         this.last = want;
         return;

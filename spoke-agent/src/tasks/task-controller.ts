@@ -7,7 +7,12 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveAggregatorEndpoint } from '@ocm-fl/common/api/agent-config.js';
 import { TASK_KIND, type FederatedLearningTask } from '@ocm-fl/common/api/task.js';
-import { connect, type ConnectOptions, type DataPlaneClient, type TlsSource } from '@ocm-fl/common/dataplane/client.js';
+import {
+  connect,
+  type ConnectOptions,
+  type DataPlaneClient,
+  type TlsSource,
+} from '@ocm-fl/common/dataplane/client.js';
 import type { KubeClient } from '@ocm-fl/common/kube/client.js';
 import { Informer } from '@ocm-fl/common/kube/informer.js';
 import { silentLogger, type Logger } from '@ocm-fl/common/logger.js';
@@ -30,7 +35,8 @@ export interface TaskControllerOptions {
   readonly aggregatorDefaults?: { aggregatorHost?: string; aggregatorDnsSuffix?: string };
   readonly logger?: Logger;
   /** Tuning for tests; production uses the defaults. */
-  readonly timing?: Pick<RunnerDeps, 'retry' | 'poll'> & Pick<TrainerDriverDeps, 'jobPollMs' | 'deadlineGraceMs'> & { dataplaneRetries?: number };
+  readonly timing?: Pick<RunnerDeps, 'retry' | 'poll'> &
+    Pick<TrainerDriverDeps, 'jobPollMs' | 'deadlineGraceMs'> & { dataplaneRetries?: number };
   readonly onStepDone?: RunnerDeps['onStepDone'];
   /** Replace the data-plane client (tests); default: mTLS gRPC. */
   readonly connect?: (o: ConnectOptions) => DataPlaneClient;
@@ -46,7 +52,11 @@ interface Running {
 export function skipReason(task: FederatedLearningTask): string | undefined {
   if (task.metadata.deletionTimestamp) return 'being deleted';
   const st = task.status;
-  if ((st?.phase === 'Completed' || st?.phase === 'Failed') && st.observedGeneration === task.metadata.generation) return `already ${st.phase}`;
+  if (
+    (st?.phase === 'Completed' || st?.phase === 'Failed') &&
+    st.observedGeneration === task.metadata.generation
+  )
+    return `already ${st.phase}`;
   if (!task.spec) return 'no spec';
   return undefined;
 }
@@ -60,7 +70,10 @@ export class TaskController {
 
   constructor(private readonly o: TaskControllerOptions) {
     this.log = o.logger ?? silentLogger;
-    this.informer = new Informer<FederatedLearningTask>(o.kube, FL_API_VERSION, TASK_KIND, { namespace: o.namespace, logger: this.log });
+    this.informer = new Informer<FederatedLearningTask>(o.kube, FL_API_VERSION, TASK_KIND, {
+      namespace: o.namespace,
+      logger: this.log,
+    });
     this.driver = new TrainerDriver({
       kube: o.kube,
       handoff: o.handoff,
@@ -122,7 +135,11 @@ export class TaskController {
       log.error('cannot connect to the aggregator', { error: e });
       return;
     }
-    const status = new StatusWriter(this.o.kube, { apiVersion: FL_API_VERSION, kind: TASK_KIND, name, namespace: this.o.namespace }, this.o.certificateExpiry);
+    const status = new StatusWriter(
+      this.o.kube,
+      { apiVersion: FL_API_VERSION, kind: TASK_KIND, name, namespace: this.o.namespace },
+      this.o.certificateExpiry,
+    );
     const runner = new TaskRunner({
       aggregator: client,
       trainer: this.driver,
@@ -161,9 +178,17 @@ export class TaskController {
     }
     const selector = taskSelector(name);
     try {
-      for (const [apiVersion, kind] of [['batch/v1', 'Job'], ['v1', 'Secret']] as const) {
-        for (const obj of await this.o.kube.list(apiVersion, kind, { namespace: this.o.namespace, labelSelector: selector })) {
-          await this.o.kube.delete(apiVersion, kind, obj.metadata.name!, this.o.namespace, { propagationPolicy: 'Background' });
+      for (const [apiVersion, kind] of [
+        ['batch/v1', 'Job'],
+        ['v1', 'Secret'],
+      ] as const) {
+        for (const obj of await this.o.kube.list(apiVersion, kind, {
+          namespace: this.o.namespace,
+          labelSelector: selector,
+        })) {
+          await this.o.kube.delete(apiVersion, kind, obj.metadata.name!, this.o.namespace, {
+            propagationPolicy: 'Background',
+          });
         }
       }
       await rm(path.join(this.o.workDir, name), { recursive: true, force: true });

@@ -97,7 +97,8 @@ export class JobRunnerDouble {
     }
     // Paths inside the pod's emptyDirs point at the local stand-in folders.
     for (const [k, v] of Object.entries(out)) {
-      for (const [mount, local] of Object.entries(dirs)) if (v === mount || v.startsWith(`${mount}/`)) out[k] = local + v.slice(mount.length);
+      for (const [mount, local] of Object.entries(dirs))
+        if (v === mount || v.startsWith(`${mount}/`)) out[k] = local + v.slice(mount.length);
     }
     return out;
   }
@@ -132,7 +133,11 @@ export class JobRunnerDouble {
     this.runs.push(run);
     const startTime = new Date().toISOString();
     await this.setStatus(job, { active: 1, startTime });
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: this.o.cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd: this.o.cwd,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.procs.set(job.metadata.uid!, { child, run, uid: job.metadata.uid! });
     child.stdout!.on('data', (d: Buffer) => (run.stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (run.stderr += d.toString()));
@@ -150,9 +155,21 @@ export class JobRunnerDouble {
     if (run.outcome === 'deleted') return;
     const now = new Date().toISOString();
     let cond: JobCondition;
-    if (run.outcome === 'deadline') cond = { type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
+    if (run.outcome === 'deadline')
+      cond = {
+        type: 'Failed',
+        status: 'True',
+        reason: 'DeadlineExceeded',
+        message: 'Job was active longer than specified deadline',
+      };
     else if (code === 0) cond = { type: 'Complete', status: 'True' };
-    else cond = { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: `Job has reached the specified backoff limit (exit ${code})` };
+    else
+      cond = {
+        type: 'Failed',
+        status: 'True',
+        reason: 'BackoffLimitExceeded',
+        message: `Job has reached the specified backoff limit (exit ${code})`,
+      };
     run.outcome ??= code === 0 ? 'succeeded' : 'failed';
     await this.setStatus(job, {
       active: 0,

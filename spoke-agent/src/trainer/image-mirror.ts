@@ -13,7 +13,12 @@ function applyOne(m: ImageMirror, image: string): string {
     return mirror === '' ? last : `${mirror}/${last}`;
   }
   // Only whole path segments match: `quay.io/org` must not rewrite `quay.io/organisation/x`.
-  if (image === source || image.startsWith(`${source}/`) || image.startsWith(`${source}:`) || image.startsWith(`${source}@`)) {
+  if (
+    image === source ||
+    image.startsWith(`${source}/`) ||
+    image.startsWith(`${source}:`) ||
+    image.startsWith(`${source}@`)
+  ) {
     return `${mirror}${image.slice(source.length)}`;
   }
   return image;

@@ -16,10 +16,15 @@ export function jobOutcome(job: Job): JobOutcome {
     const timedOut = failed.reason === 'DeadlineExceeded';
     const what = timedOut ? 'trainer exceeded its deadline' : 'trainer failed';
     const detail = [failed.reason, failed.message].filter(Boolean).join(': ');
-    return { state: 'failed', reason: timedOut ? 'timed-out' : 'crashed', message: detail ? `${what} (${detail})` : what };
+    return {
+      state: 'failed',
+      reason: timedOut ? 'timed-out' : 'crashed',
+      message: detail ? `${what} (${detail})` : what,
+    };
   }
   if (condition(job, 'Complete') ?? condition(job, 'SuccessCriteriaMet')) return { state: 'succeeded' };
-  if ((job.status?.failed ?? 0) > 0) return { state: 'failed', reason: 'crashed', message: 'trainer failed (pod failed)' };
+  if ((job.status?.failed ?? 0) > 0)
+    return { state: 'failed', reason: 'crashed', message: 'trainer failed (pod failed)' };
   if ((job.status?.succeeded ?? 0) > 0) return { state: 'succeeded' };
   return { state: 'running' };
 }

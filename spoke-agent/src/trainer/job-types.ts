@@ -45,7 +45,10 @@ export interface JobSpec {
   backoffLimit: number;
   activeDeadlineSeconds?: number;
   ttlSecondsAfterFinished?: number;
-  template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec };
+  template: {
+    metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+    spec: PodSpec;
+  };
 }
 
 export interface JobCondition {

@@ -12,7 +12,10 @@ import {
   type RenderJobInput,
 } from './render-job.js';
 
-function newTask(over: Partial<NonNullable<FederatedLearningTask['spec']>> = {}, name = 'mnist'): FederatedLearningTask {
+function newTask(
+  over: Partial<NonNullable<FederatedLearningTask['spec']>> = {},
+  name = 'mnist',
+): FederatedLearningTask {
   return {
     apiVersion: 'federation-ai.open-cluster-management.io/v1alpha1',
     kind: 'FederatedLearningTask',
@@ -35,7 +38,8 @@ function input(task = newTask(), over: Partial<RenderJobInput> = {}): RenderJobI
 }
 
 const container = (job: ReturnType<typeof renderTrainerJob>) => job.spec!.template.spec.containers[0]!;
-const envOf = (job: ReturnType<typeof renderTrainerJob>) => Object.fromEntries(container(job).env!.map((e) => [e.name, e]));
+const envOf = (job: ReturnType<typeof renderTrainerJob>) =>
+  Object.fromEntries(container(job).env!.map((e) => [e.name, e]));
 
 describe('trainerJobName', () => {
   it('is fl-<task>-r<round> for short names', () => {
@@ -61,10 +65,30 @@ describe('trainerJobName', () => {
 
 describe('mirrorImage', () => {
   it.each([
-    ['prefix replaced', [{ source: 'quay.io/example', mirror: 'mirror.local:5000/ex' }], 'quay.io/example/mnist:v1', 'mirror.local:5000/ex/mnist:v1'],
-    ['empty source keeps the last segment', [{ mirror: 'mirror.local' }], 'quay.io/example/mnist:v1', 'mirror.local/mnist:v1'],
-    ['no match unchanged', [{ source: 'docker.io', mirror: 'm.local' }], 'quay.io/example/mnist:v1', 'quay.io/example/mnist:v1'],
-    ['only whole segments match', [{ source: 'quay.io/ex', mirror: 'm.local' }], 'quay.io/example/mnist:v1', 'quay.io/example/mnist:v1'],
+    [
+      'prefix replaced',
+      [{ source: 'quay.io/example', mirror: 'mirror.local:5000/ex' }],
+      'quay.io/example/mnist:v1',
+      'mirror.local:5000/ex/mnist:v1',
+    ],
+    [
+      'empty source keeps the last segment',
+      [{ mirror: 'mirror.local' }],
+      'quay.io/example/mnist:v1',
+      'mirror.local/mnist:v1',
+    ],
+    [
+      'no match unchanged',
+      [{ source: 'docker.io', mirror: 'm.local' }],
+      'quay.io/example/mnist:v1',
+      'quay.io/example/mnist:v1',
+    ],
+    [
+      'only whole segments match',
+      [{ source: 'quay.io/ex', mirror: 'm.local' }],
+      'quay.io/example/mnist:v1',
+      'quay.io/example/mnist:v1',
+    ],
     [
       'last matching entry wins',
       [
@@ -81,7 +105,9 @@ describe('mirrorImage', () => {
 
 describe('renderTrainerJob', () => {
   it('renders a one-shot Job with the task command, mirrored image and handoff env', () => {
-    const job = renderTrainerJob(input(newTask(), { mirrors: [{ source: 'quay.io/example', mirror: 'registry.local/fl' }] }));
+    const job = renderTrainerJob(
+      input(newTask(), { mirrors: [{ source: 'quay.io/example', mirror: 'registry.local/fl' }] }),
+    );
     expect(job.metadata.name).toBe('fl-mnist-r2');
     expect(job.metadata.namespace).toBe('open-cluster-management-agent-addon');
     expect(job.metadata.labels![TASK_LABEL]).toBe('mnist');
@@ -118,10 +144,19 @@ describe('renderTrainerJob', () => {
   });
 
   it('mounts a PVC read-only at the mount path the task names', () => {
-    const task = newTask({ data: { location: 'ignored', volume: { persistentVolumeClaim: 'digits', mountPath: '/mnt/digits' } } });
+    const task = newTask({
+      data: { location: 'ignored', volume: { persistentVolumeClaim: 'digits', mountPath: '/mnt/digits' } },
+    });
     const job = renderTrainerJob(input(task));
-    expect(job.spec!.template.spec.volumes).toContainEqual({ name: 'data', persistentVolumeClaim: { claimName: 'digits', readOnly: true } });
-    expect(container(job).volumeMounts).toContainEqual({ name: 'data', mountPath: '/mnt/digits', readOnly: true });
+    expect(job.spec!.template.spec.volumes).toContainEqual({
+      name: 'data',
+      persistentVolumeClaim: { claimName: 'digits', readOnly: true },
+    });
+    expect(container(job).volumeMounts).toContainEqual({
+      name: 'data',
+      mountPath: '/mnt/digits',
+      readOnly: true,
+    });
     expect(envOf(job).FL_DATA_DIR!.value).toBe('/mnt/digits');
   });
 
@@ -135,29 +170,44 @@ describe('renderTrainerJob', () => {
     const task = newTask({
       trainer: {
         image: 'trainer:1',
-        resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi', 'nvidia.com/gpu': '1' } },
+        resources: {
+          requests: { cpu: '500m', memory: '1Gi' },
+          limits: { memory: '2Gi', 'nvidia.com/gpu': '1' },
+        },
         nodeSelector: { 'node-role.kubernetes.io/gpu': 'true' },
         tolerations: [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }],
       },
     });
     const job = renderTrainerJob(input(task));
-    expect(container(job).resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi', 'nvidia.com/gpu': '1' } });
+    expect(container(job).resources).toEqual({
+      requests: { cpu: '500m', memory: '1Gi' },
+      limits: { memory: '2Gi', 'nvidia.com/gpu': '1' },
+    });
     expect(job.spec!.template.spec.nodeSelector).toEqual({ 'node-role.kubernetes.io/gpu': 'true' });
-    expect(job.spec!.template.spec.tolerations).toEqual([{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+    expect(job.spec!.template.spec.tolerations).toEqual([
+      { key: 'gpu', operator: 'Exists', effect: 'NoSchedule' },
+    ]);
   });
 
   it('keeps user env and refuses user env that shadows the handoff contract', () => {
-    const ok = renderTrainerJob(input(newTask({ trainer: { image: 'x', env: [{ name: 'EPOCHS', value: '2' }] } })));
-    expect(envOf(ok).EPOCHS!.value).toBe('2');
-    expect(() => renderTrainerJob(input(newTask({ trainer: { image: 'x', env: [{ name: 'FL_HANDOFF_URL', value: 'http://evil' }] } })))).toThrow(
-      'spec.trainer.env[0].name: FL_HANDOFF_URL is set by the agent',
+    const ok = renderTrainerJob(
+      input(newTask({ trainer: { image: 'x', env: [{ name: 'EPOCHS', value: '2' }] } })),
     );
+    expect(envOf(ok).EPOCHS!.value).toBe('2');
+    expect(() =>
+      renderTrainerJob(
+        input(newTask({ trainer: { image: 'x', env: [{ name: 'FL_HANDOFF_URL', value: 'http://evil' }] } })),
+      ),
+    ).toThrow('spec.trainer.env[0].name: FL_HANDOFF_URL is set by the agent');
   });
 
   it('hardens the pod: non-root, read-only root, no capabilities, RuntimeDefault seccomp', () => {
     const job = renderTrainerJob(input());
     const pod = job.spec!.template.spec;
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(container(job).securityContext).toEqual({
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
@@ -174,19 +224,25 @@ describe('renderTrainerJob', () => {
     const text = JSON.stringify(job);
     expect(text).not.toMatch(/BEGIN|tls\.crt|tls\.key|ca\.crt|client-cert|KUBECONFIG/i);
     const secretRefs = container(job).env!.filter((e) => e.valueFrom);
-    expect(secretRefs).toEqual([{ name: 'FL_HANDOFF_TOKEN', valueFrom: { secretKeyRef: { name: 'fl-mnist-r2', key: 'token' } } }]);
+    expect(secretRefs).toEqual([
+      { name: 'FL_HANDOFF_TOKEN', valueFrom: { secretKeyRef: { name: 'fl-mnist-r2', key: 'token' } } },
+    ]);
   });
 
   it('takes the deadline from the caller when given', () => {
-    expect(renderTrainerJob(input(newTask(), { activeDeadlineSeconds: 42 })).spec!.activeDeadlineSeconds).toBe(42);
+    expect(
+      renderTrainerJob(input(newTask(), { activeDeadlineSeconds: 42 })).spec!.activeDeadlineSeconds,
+    ).toBe(42);
   });
 
   it('names the bad field', () => {
-    expect(() => renderTrainerJob(input(newTask({ trainer: { image: '' } })))).toThrow('spec.trainer.image: required');
-    expect(() => renderTrainerJob(input(newTask(), { round: 0 }))).toThrow('round: 0');
-    expect(() => renderTrainerJob(input(newTask({ data: { location: '/d', volume: { mountPath: 'rel' } } })))).toThrow(
-      'spec.data.volume.mountPath',
+    expect(() => renderTrainerJob(input(newTask({ trainer: { image: '' } })))).toThrow(
+      'spec.trainer.image: required',
     );
+    expect(() => renderTrainerJob(input(newTask(), { round: 0 }))).toThrow('round: 0');
+    expect(() =>
+      renderTrainerJob(input(newTask({ data: { location: '/d', volume: { mountPath: 'rel' } } }))),
+    ).toThrow('spec.data.volume.mountPath');
   });
 });
 

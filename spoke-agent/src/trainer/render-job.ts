@@ -78,7 +78,15 @@ export function taskSelector(taskName: string): string {
 function ownerRefs(task: FederatedLearningTask): OwnerReference[] | undefined {
   const uid = task.metadata.uid;
   if (!uid) return undefined;
-  return [{ apiVersion: FL_API_VERSION, kind: TASK_KIND, name: task.metadata.name!, uid, blockOwnerDeletion: false }];
+  return [
+    {
+      apiVersion: FL_API_VERSION,
+      kind: TASK_KIND,
+      name: task.metadata.name!,
+      uid,
+      blockOwnerDeletion: false,
+    },
+  ];
 }
 
 function meta(task: FederatedLearningTask, round: number): Job['metadata'] {
@@ -97,7 +105,12 @@ function dataVolume(task: FederatedLearningTask): { volume?: Volume; mount?: Vol
   if (!dir.startsWith('/')) throw new Error(`spec.data.volume.mountPath: "${dir}" must be an absolute path`);
   const mount: VolumeMount = { name: 'data', mountPath: dir, readOnly: true };
   const claim = data.volume?.persistentVolumeClaim;
-  if (claim) return { volume: { name: 'data', persistentVolumeClaim: { claimName: claim, readOnly: true } }, mount, dir };
+  if (claim)
+    return {
+      volume: { name: 'data', persistentVolumeClaim: { claimName: claim, readOnly: true } },
+      mount,
+      dir,
+    };
   const hostPath = data.volume?.hostPath || data.location;
   if (data.volume?.hostPath !== undefined && !hostPath.startsWith('/')) {
     throw new Error(`spec.data.volume.hostPath: "${hostPath}" must be an absolute path`);
@@ -110,14 +123,16 @@ function dataVolume(task: FederatedLearningTask): { volume?: Volume; mount?: Vol
 function userEnv(task: FederatedLearningTask): EnvVar[] {
   return (task.spec!.trainer.env ?? []).map((e, i) => {
     if (!e.name) throw new Error(`spec.trainer.env[${i}].name: required`);
-    if (RESERVED_ENV.has(e.name)) throw new Error(`spec.trainer.env[${i}].name: ${e.name} is set by the agent`);
+    if (RESERVED_ENV.has(e.name))
+      throw new Error(`spec.trainer.env[${i}].name: ${e.name} is set by the agent`);
     return { name: e.name, value: e.value ?? '' };
   });
 }
 
 function validate(input: RenderJobInput): void {
   const { task, round } = input;
-  if (!task.metadata.name || !task.metadata.namespace) throw new Error('metadata: name and namespace required');
+  if (!task.metadata.name || !task.metadata.namespace)
+    throw new Error('metadata: name and namespace required');
   if (!task.spec) throw new Error('spec: required');
   if (!task.spec.trainer?.image) throw new Error('spec.trainer.image: required');
   if (!Number.isInteger(round) || round < 1) throw new Error(`round: ${round} must be a positive integer`);
@@ -186,7 +201,8 @@ export function renderTrainerJob(input: RenderJobInput): Job {
     metadata: meta(task, round),
     spec: {
       backoffLimit: 0,
-      activeDeadlineSeconds: input.activeDeadlineSeconds ?? task.spec!.roundTimeoutSeconds ?? DEFAULT_ROUND_TIMEOUT_SECONDS,
+      activeDeadlineSeconds:
+        input.activeDeadlineSeconds ?? task.spec!.roundTimeoutSeconds ?? DEFAULT_ROUND_TIMEOUT_SECONDS,
       ttlSecondsAfterFinished: TTL_AFTER_FINISHED_SECONDS,
       template: {
         metadata: { labels },
@@ -204,7 +220,9 @@ export function renderTrainerJob(input: RenderJobInput): Job {
           },
           containers: [trainerContainer(input, data)],
           volumes,
-          ...(t.nodeSelector && Object.keys(t.nodeSelector).length ? { nodeSelector: { ...t.nodeSelector } } : {}),
+          ...(t.nodeSelector && Object.keys(t.nodeSelector).length
+            ? { nodeSelector: { ...t.nodeSelector } }
+            : {}),
           ...(t.tolerations?.length ? { tolerations: structuredClone(t.tolerations) as Toleration[] } : {}),
         },
       },

@@ -12,11 +12,23 @@ import { isAlreadyExists } from '@ocm-fl/common/kube/errors.js';
 import { silentLogger, type Logger } from '@ocm-fl/common/logger.js';
 import { newToken } from '../handoff/token.js';
 import { ENV } from '../handoff/trainer-env.js';
-import { TrainerFailedError, type OpenRoundOptions, type RoundHandle, type RoundResult, type TrainerTask } from '../handoff/types.js';
+import {
+  TrainerFailedError,
+  type OpenRoundOptions,
+  type RoundHandle,
+  type RoundResult,
+  type TrainerTask,
+} from '../handoff/types.js';
 import type { FailureReason, RoundTask, TrainedUpdate } from '../round/state.js';
 import { jobOutcome } from './job-status.js';
 import type { Job, Secret } from './job-types.js';
-import { DEFAULT_ROUND_TIMEOUT_SECONDS, renderTokenSecret, renderTrainerJob, tokenFromSecret, trainerJobName } from './render-job.js';
+import {
+  DEFAULT_ROUND_TIMEOUT_SECONDS,
+  renderTokenSecret,
+  renderTrainerJob,
+  tokenFromSecret,
+  trainerJobName,
+} from './render-job.js';
 
 /** The slice of HandoffServer the driver needs. */
 export interface HandoffRounds {
@@ -79,13 +91,22 @@ function trainerTask(input: TrainInput, dataDir: string): TrainerTask {
 }
 
 function toUpdate(r: RoundResult): TrainedUpdate {
-  return { path: r.updatePath, digest: r.digest, bytes: r.bytes, examples: r.examples, metrics: { ...r.metrics } };
+  return {
+    path: r.updatePath,
+    digest: r.digest,
+    bytes: r.bytes,
+    examples: r.examples,
+    metrics: { ...r.metrics },
+  };
 }
 
 /** The result if the round already holds one (persisted before an agent restart). */
 async function settledResult(handle: RoundHandle): Promise<RoundResult | undefined> {
   const none = Symbol('none');
-  const r = await Promise.race([handle.result.catch(() => none), new Promise<typeof none>((res) => setImmediate(() => res(none)))]);
+  const r = await Promise.race([
+    handle.result.catch(() => none),
+    new Promise<typeof none>((res) => setImmediate(() => res(none))),
+  ]);
   return r === none ? undefined : (r as RoundResult);
 }
 
@@ -102,7 +123,6 @@ export class TrainerDriver {
     const ns = task.metadata.namespace!;
     const name = trainerJobName(task.metadata.name!, round);
     let job: Job;
-    let tokenSecret: Secret;
     try {
       job = renderTrainerJob({
         task,
@@ -112,7 +132,10 @@ export class TrainerDriver {
         activeDeadlineSeconds: jobDeadlineSeconds(task, input.roundTask, Date.now()),
       });
     } catch (e) {
-      throw new TrainerFailure('OTHER', `cannot render the trainer Job: ${e instanceof Error ? e.message : String(e)}`);
+      throw new TrainerFailure(
+        'OTHER',
+        `cannot render the trainer Job: ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
     let existing = await this.d.kube.get<Job>(...JOB, name, ns);
     const secret = await this.d.kube.get<Secret>('v1', 'Secret', name, ns);
@@ -143,10 +166,21 @@ export class TrainerDriver {
         this.log.info('re-attached to a running trainer Job', { job: name, round });
         job = existing;
       } else {
-        job = renderTrainerJob({ task, round, handoffUrl: handle.url, mirrors: this.d.mirrors, activeDeadlineSeconds: job.spec!.activeDeadlineSeconds! });
-        if (!secret || tokenFromSecret(secret) !== token) await this.createReplacing(renderTokenSecret(task, round, token));
+        job = renderTrainerJob({
+          task,
+          round,
+          handoffUrl: handle.url,
+          mirrors: this.d.mirrors,
+          activeDeadlineSeconds: job.spec!.activeDeadlineSeconds!,
+        });
+        if (!secret || tokenFromSecret(secret) !== token)
+          await this.createReplacing(renderTokenSecret(task, round, token));
         job = await this.createReplacing(job);
-        this.log.info('trainer Job created', { job: name, round, image: job.spec!.template.spec.containers[0]!.image });
+        this.log.info('trainer Job created', {
+          job: name,
+          round,
+          image: job.spec!.template.spec.containers[0]!.image,
+        });
       }
       const result = await this.await(handle, job, signal);
       await this.letExit(job, signal);
@@ -171,7 +205,8 @@ export class TrainerDriver {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       const result = handle.result.catch((e: unknown) => {
-        if (e instanceof TrainerFailedError) throw new TrainerFailure('TRAINER_CRASHED', `trainer reported failure: ${e.message}`);
+        if (e instanceof TrainerFailedError)
+          throw new TrainerFailure('TRAINER_CRASHED', `trainer reported failure: ${e.message}`);
         throw e;
       });
       return await Promise.race([result, this.watchJob(job, handle, stop.signal), abortPromise(signal)]);
@@ -185,7 +220,10 @@ export class TrainerDriver {
   private async watchJob(job: Job, handle: RoundHandle, signal: AbortSignal): Promise<never> {
     const pollMs = this.d.jobPollMs ?? 1000;
     const started = Date.parse(job.status?.startTime ?? job.metadata.creationTimestamp ?? '') || Date.now();
-    const limit = started + (job.spec!.activeDeadlineSeconds ?? DEFAULT_ROUND_TIMEOUT_SECONDS) * 1000 + (this.d.deadlineGraceMs ?? 15_000);
+    const limit =
+      started +
+      (job.spec!.activeDeadlineSeconds ?? DEFAULT_ROUND_TIMEOUT_SECONDS) * 1000 +
+      (this.d.deadlineGraceMs ?? 15_000);
     const name = job.metadata.name!;
     const ns = job.metadata.namespace!;
     for (;;) {
@@ -195,16 +233,31 @@ export class TrainerDriver {
         this.log.warn('cannot read trainer Job', { job: name, error: e });
         return job;
       });
-      if (!cur) throw new TrainerFailure('TRAINER_CRASHED', `trainer Job ${name} was deleted before it produced an update`);
+      if (!cur)
+        throw new TrainerFailure(
+          'TRAINER_CRASHED',
+          `trainer Job ${name} was deleted before it produced an update`,
+        );
       const outcome = jobOutcome(cur);
       if (outcome.state === 'failed') throw this.failure(outcome.reason, outcome.message);
       if (outcome.state === 'succeeded') {
         // The update is accepted before the trainer exits; allow for a slow last write.
-        const r = await Promise.race([handle.result, delay(5000, undefined, { signal }).then(() => undefined)]).catch(() => undefined);
+        const r = await Promise.race([
+          handle.result,
+          delay(5000, undefined, { signal }).then(() => undefined),
+        ]).catch(() => undefined);
         if (signal.aborted) return new Promise<never>(() => undefined);
-        if (!r) throw new TrainerFailure('TRAINER_CRASHED', 'trainer exited successfully without uploading an update');
+        if (!r)
+          throw new TrainerFailure(
+            'TRAINER_CRASHED',
+            'trainer exited successfully without uploading an update',
+          );
       }
-      if (Date.now() > limit) throw new TrainerFailure('TRAINER_TIMED_OUT', `trainer exceeded its deadline of ${job.spec!.activeDeadlineSeconds} s`);
+      if (Date.now() > limit)
+        throw new TrainerFailure(
+          'TRAINER_TIMED_OUT',
+          `trainer exceeded its deadline of ${job.spec!.activeDeadlineSeconds} s`,
+        );
     }
   }
 
@@ -212,7 +265,9 @@ export class TrainerDriver {
   private async letExit(job: Job, signal: AbortSignal): Promise<void> {
     const until = Date.now() + 10_000;
     while (Date.now() < until && !signal.aborted) {
-      const cur = await this.d.kube.get<Job>(...JOB, job.metadata.name!, job.metadata.namespace).catch(() => undefined);
+      const cur = await this.d.kube
+        .get<Job>(...JOB, job.metadata.name!, job.metadata.namespace)
+        .catch(() => undefined);
       if (!cur || jobOutcome(cur).state !== 'running') return;
       await delay(this.d.jobPollMs ?? 1000, undefined, { signal }).catch(() => undefined);
     }
@@ -225,7 +280,9 @@ export class TrainerDriver {
       } catch (e) {
         // The previous object of that name may still be terminating.
         if (!isAlreadyExists(e) || i >= 50) throw e;
-        await this.d.kube.delete(obj.apiVersion, obj.kind, obj.metadata.name!, obj.metadata.namespace, { propagationPolicy: 'Background' });
+        await this.d.kube.delete(obj.apiVersion, obj.kind, obj.metadata.name!, obj.metadata.namespace, {
+          propagationPolicy: 'Background',
+        });
         await delay(200);
       }
     }
