@@ -31,6 +31,21 @@ interface Wanted {
 }
 
 /** cluster → the placements that chose it and the configs they bring (first placement wins per group/resource). */
+function addDecision(
+  out: Map<string, Wanted>,
+  clusterName: string,
+  ref: string,
+  configs: readonly AddOnConfig[],
+): void {
+  const w = out.get(clusterName) ?? { placements: [], configs: [] };
+  if (!w.placements.includes(ref)) w.placements.push(ref);
+  for (const c of configs) {
+    if (!w.configs.some((x) => x.group === c.group && x.resource === c.resource)) w.configs.push({ ...c });
+  }
+  out.set(clusterName, w);
+}
+
+/** cluster → the placements that chose it and the configs they bring (first placement wins per group/resource). */
 export function decidedClusters(
   cma: ClusterManagementAddOn,
   decisions: readonly PlacementDecision[],
@@ -39,20 +54,12 @@ export function decidedClusters(
   const strategy = cma.spec?.installStrategy;
   if (strategy?.type !== 'Placements') return out;
   for (const p of strategy.placements ?? []) {
-    const ref = `${p.namespace}/${p.name}`;
     const mine = decisions.filter(
       (d) => d.metadata.namespace === p.namespace && d.metadata.labels?.[PLACEMENT_LABEL] === p.name,
     );
     for (const d of mine) {
       for (const { clusterName } of d.status?.decisions ?? []) {
-        if (!clusterName) continue;
-        const w = out.get(clusterName) ?? { placements: [], configs: [] };
-        if (!w.placements.includes(ref)) w.placements.push(ref);
-        for (const c of p.configs ?? []) {
-          if (!w.configs.some((x) => x.group === c.group && x.resource === c.resource))
-            w.configs.push({ ...c });
-        }
-        out.set(clusterName, w);
+        if (clusterName) addDecision(out, clusterName, `${p.namespace}/${p.name}`, p.configs ?? []);
       }
     }
   }
@@ -85,41 +92,43 @@ function desiredAddon(cluster: string, w: Wanted, cma: ClusterManagementAddOn): 
   return mca;
 }
 
+const isOurs = (m: ManagedClusterAddOn): boolean =>
+  m.metadata.labels?.[INSTALLED_BY_LABEL] === INSTALLED_BY_VALUE && !m.metadata.deletionTimestamp;
+
+/** The update for one of our addons when its configs or placements changed, else undefined. */
+function updateFor(have: ManagedClusterAddOn, want: ManagedClusterAddOn): ManagedClusterAddOn | undefined {
+  const sameConfigs = goJson(have.spec?.configs ?? []) === goJson(want.spec?.configs ?? []);
+  const key = PLACEMENTS_ANNOTATION;
+  if (sameConfigs && have.metadata.annotations?.[key] === want.metadata.annotations?.[key]) return undefined;
+  const next = structuredClone(have);
+  next.metadata.annotations = { ...next.metadata.annotations, ...want.metadata.annotations };
+  next.spec = { ...next.spec };
+  if (want.spec?.configs) next.spec.configs = want.spec.configs;
+  else delete next.spec.configs;
+  return next;
+}
+
 export function planPlacementInstall(
   cma: ClusterManagementAddOn,
   decisions: readonly PlacementDecision[],
   existing: readonly ManagedClusterAddOn[],
 ): InstallPlan {
   const wanted = decidedClusters(cma, decisions);
-  const byCluster = new Map(
-    existing.filter((m) => m.metadata.name === ADDON_NAME).map((m) => [m.metadata.namespace!, m]),
-  );
+  const mine = existing.filter((m) => m.metadata.name === ADDON_NAME);
+  const byCluster = new Map(mine.map((m) => [m.metadata.namespace!, m]));
   const plan: InstallPlan = { create: [], update: [], delete: [] };
   for (const [cluster, w] of [...wanted].sort(([a], [b]) => a.localeCompare(b))) {
     const want = desiredAddon(cluster, w, cma);
     const have = byCluster.get(cluster);
-    if (!have) {
-      plan.create.push(want);
-    } else if (
-      have.metadata.labels?.[INSTALLED_BY_LABEL] === INSTALLED_BY_VALUE &&
-      !have.metadata.deletionTimestamp
-    ) {
-      const sameConfigs = goJson(have.spec?.configs ?? []) === goJson(want.spec?.configs ?? []);
-      const samePlacements =
-        have.metadata.annotations?.[PLACEMENTS_ANNOTATION] ===
-        want.metadata.annotations?.[PLACEMENTS_ANNOTATION];
-      if (!sameConfigs || !samePlacements) {
-        const next = structuredClone(have);
-        next.metadata.annotations = { ...next.metadata.annotations, ...want.metadata.annotations };
-        next.spec = { ...next.spec, configs: want.spec?.configs ?? [] };
-        if (!want.spec?.configs) delete next.spec.configs;
-        plan.update.push(next);
-      }
+    if (!have) plan.create.push(want);
+    else if (isOurs(have)) {
+      const next = updateFor(have, want);
+      if (next) plan.update.push(next);
     }
   }
-  for (const [cluster, have] of [...byCluster].sort(([a], [b]) => a.localeCompare(b))) {
-    const ours = have.metadata.labels?.[INSTALLED_BY_LABEL] === INSTALLED_BY_VALUE;
-    if (ours && !wanted.has(cluster) && !have.metadata.deletionTimestamp) plan.delete.push(cluster);
-  }
+  plan.delete = [...byCluster]
+    .filter(([cluster, have]) => isOurs(have) && !wanted.has(cluster))
+    .map(([cluster]) => cluster)
+    .sort();
   return plan;
 }

@@ -88,6 +88,8 @@ async function finalize(deps: AddonReconcileDeps, mca: ManagedClusterAddOn): Pro
   deps.logger.info('addon removed: manifestwork gone, finalizer released', { cluster: ns });
 }
 
+const refKey = (c: { namespace?: string; name: string }): string => `${c.namespace ?? ''}/${c.name}`;
+
 /** Resolve config and apply it to the values; any failure becomes `configError`. */
 function configure(
   deps: AddonReconcileDeps,
@@ -99,20 +101,15 @@ function configure(
   const found = new Map<string, AddOnDeploymentConfig>();
   for (const c of configs) {
     const obj = deps.cache.deploymentConfig(c.namespace ?? '', c.name);
-    if (obj) found.set(`${c.namespace ?? ''}/${c.name}`, obj);
+    if (obj) found.set(refKey(c), obj);
   }
   out.configReferences = configReferences(configs, found);
   const ref = deploymentConfigRef(configs);
-  const adc = ref ? found.get(`${ref.namespace ?? ''}/${ref.name}`) : undefined;
-  if (ref && !adc) {
-    out.configError = `AddOnDeploymentConfig ${ref.namespace ?? ''}/${ref.name} not found`;
-    return undefined;
-  }
+  const adc = ref && found.get(refKey(ref));
   const cluster = deps.cache.cluster(ns);
-  if (!cluster) {
-    out.configError = `ManagedCluster ${ns} not found`;
-    return undefined;
-  }
+  if (ref && !adc) out.configError = `AddOnDeploymentConfig ${refKey(ref)} not found`;
+  else if (!cluster) out.configError = `ManagedCluster ${ns} not found`;
+  if (out.configError || !cluster) return undefined;
   try {
     const v = agentValues({
       cluster,
@@ -124,9 +121,14 @@ function configure(
     if (v.unknownVariables.length) out.unknownVariables = v.unknownVariables;
     return v;
   } catch (e) {
-    out.configError = ref
-      ? `AddOnDeploymentConfig ${ref.namespace ?? ''}/${ref.name}: ${(e as Error).message}`
-      : (e as Error).message;
+    const msg = (e as Error).message;
+    // Name the object the author has to fix: the cluster (annotation) or the config.
+    const where = msg.startsWith('metadata.')
+      ? `ManagedCluster ${ns}`
+      : ref
+        ? `AddOnDeploymentConfig ${refKey(ref)}`
+        : '';
+    out.configError = where ? `${where}: ${msg}` : msg;
     return undefined;
   }
 }

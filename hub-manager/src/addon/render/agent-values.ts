@@ -5,7 +5,7 @@
  */
 import { AGENT_DEFAULT_PORTS } from '@ocm-fl/common/api/agent-config.js';
 import type { ImageMirror, ResourceRequirements } from '@ocm-fl/common/api/ocm.js';
-import { parseCustomizedVariables } from '../config/customized-variables.js';
+import { parseCustomizedVariables, type CustomizedVariables } from '../config/customized-variables.js';
 import { installNamespaceFor } from '../config/install-namespace.js';
 import { nodePlacementFor, type PodPlacement } from '../config/node-placement.js';
 import { proxySettingsFor, type ProxySettings } from '../config/proxy.js';
@@ -34,23 +34,42 @@ export interface AgentValues {
   unknownVariables: string[];
 }
 
+function registriesFor(input: RenderInput): ImageMirror[] {
+  const regs = effectiveRegistries(input.config?.registries, input.cluster);
+  return regs.length > 0 ? regs : [...(input.settings.registries ?? [])];
+}
+
+/** Aggregator defaults: the config's customizedVariables win over the hub settings. */
+function aggregatorDefaults(
+  vars: CustomizedVariables,
+  input: RenderInput,
+): Pick<AgentValues, 'aggregatorHost' | 'aggregatorDnsSuffix'> {
+  const out: Pick<AgentValues, 'aggregatorHost' | 'aggregatorDnsSuffix'> = {};
+  const host = vars.aggregatorHost ?? input.settings.aggregator?.defaultHost;
+  const suffix = vars.aggregatorDnsSuffix ?? input.settings.aggregator?.dnsSuffix;
+  if (host) out.aggregatorHost = host;
+  if (suffix) out.aggregatorDnsSuffix = suffix;
+  return out;
+}
+
 export function agentValues(input: RenderInput): AgentValues {
   const { cluster, addon, config, settings } = input;
   const clusterName = cluster.metadata.name;
   if (!clusterName) throw new Error('cluster.metadata.name: required');
-  const vars = parseCustomizedVariables(config?.customizedVariables);
-  let registries = effectiveRegistries(config?.registries, cluster);
-  if (registries.length === 0) registries = [...(settings.registries ?? [])];
-  const v: AgentValues = {
+  const { values: vars, unknown } = parseCustomizedVariables(config?.customizedVariables);
+  const registries = registriesFor(input);
+  return {
     clusterName,
     namespace: installNamespaceFor(addon, config),
-    image: overrideImage(registries, vars.values.agentImage ?? settings.agentImage),
-    imagePullPolicy: vars.values.imagePullPolicy ?? settings.imagePullPolicy ?? 'IfNotPresent',
+    image: overrideImage(registries, vars.agentImage ?? settings.agentImage),
+    imagePullPolicy: vars.imagePullPolicy ?? settings.imagePullPolicy ?? 'IfNotPresent',
     command: [...(settings.agentCommand ?? DEFAULT_AGENT_COMMAND)],
-    logLevel: vars.values.logLevel ?? settings.logLevel,
+    ...(settings.agentArgs ? { args: [...settings.agentArgs] } : {}),
+    logLevel: vars.logLevel ?? settings.logLevel,
     healthPort: AGENT_DEFAULT_PORTS.health,
-    handoffPort: vars.values.handoffPort ?? AGENT_DEFAULT_PORTS.handoff,
+    handoffPort: vars.handoffPort ?? AGENT_DEFAULT_PORTS.handoff,
     registries,
+    ...aggregatorDefaults(vars, input),
     placement: nodePlacementFor(config?.nodePlacement),
     proxy: proxySettingsFor(config?.proxyConfig),
     resources: resourcesFor(
@@ -58,12 +77,6 @@ export function agentValues(input: RenderInput): AgentValues {
       { resource: 'deployments', name: AGENT_OBJECTS.deployment, container: AGENT_OBJECTS.container },
       settings.resources ?? DEFAULT_AGENT_RESOURCES,
     ),
-    unknownVariables: vars.unknown,
+    unknownVariables: unknown,
   };
-  if (settings.agentArgs) v.args = [...settings.agentArgs];
-  const host = vars.values.aggregatorHost ?? settings.aggregator?.defaultHost;
-  const suffix = vars.values.aggregatorDnsSuffix ?? settings.aggregator?.dnsSuffix;
-  if (host) v.aggregatorHost = host;
-  if (suffix) v.aggregatorDnsSuffix = suffix;
-  return v;
 }
