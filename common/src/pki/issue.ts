@@ -53,6 +53,15 @@ function publicKeyOf(opts: IssueOptions): Buffer {
 
 /** Issue a leaf certificate signed by `ca`; returns its PEM. */
 export function issueCertificate(opts: IssueOptions): string {
+  return issueCertificateDetailed(opts).certPem;
+}
+
+/** issueCertificate, also returning the serial (lowercase hex) so callers need not re-parse. */
+export function issueCertificateDetailed(opts: IssueOptions): {
+  certPem: string;
+  serial: string;
+  notAfter: Date;
+} {
   const spki = publicKeyOf(opts);
   const { ca, notBefore, notAfter } = opts;
   if (!(notAfter > notBefore))
@@ -71,8 +80,9 @@ export function issueCertificate(opts: IssueOptions): string {
     dnsNames: [...(opts.dnsNames ?? [])],
     ipAddresses: [...(opts.ipAddresses ?? [])],
   });
+  const serial = randomSerial();
   const der = buildCertificate({
-    serial: randomSerial(),
+    serial,
     issuerDer: ca.subjectDer,
     subject: buildName(subjectOf(opts)),
     spkiDer: spki,
@@ -88,7 +98,11 @@ export function issueCertificate(opts: IssueOptions): string {
     ],
     signingKey: ca.key,
   });
-  return derToPem(der, 'CERTIFICATE');
+  return {
+    certPem: derToPem(der, 'CERTIFICATE'),
+    serial: serial.toString('hex'),
+    notAfter: new Date(Math.floor(notAfter.getTime() / 1000) * 1000),
+  };
 }
 
 export interface ServerCertOptions {

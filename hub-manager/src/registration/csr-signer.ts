@@ -1,6 +1,5 @@
 import {
-  certInfo,
-  issueCertificate,
+  issueCertificateDetailed,
   type CertificateSigningRequest,
   type LoadedCa,
 } from '@ocm-fl/common/pki/index.js';
@@ -57,7 +56,7 @@ export function signCsr(csr: CertificateSigningRequest, c: SignerConfig): Signed
   if (!req.signatureValid) throw new SignError(req.signatureError ?? 'CSR self-signature is invalid');
   if (!req.subject.cn) throw new SignError('CSR subject has no single common name');
   const { notBefore, notAfter } = certificateValidity(csr.spec?.expirationSeconds, c);
-  const certPem = issueCertificate({
+  const issued = issueCertificateDetailed({
     ca: c.ca,
     csr: req,
     dnsNames: req.dnsNames,
@@ -65,6 +64,10 @@ export function signCsr(csr: CertificateSigningRequest, c: SignerConfig): Signed
     notAfter,
     usages: ['client', 'server'],
   });
-  const info = certInfo(certPem);
-  return { certPem, serial: info.serial, notAfter: info.notAfter, issuerFingerprint: c.ca.fingerprint };
+  return {
+    certPem: issued.certPem,
+    serial: issued.serial,
+    notAfter: issued.notAfter,
+    issuerFingerprint: c.ca.fingerprint,
+  };
 }
