@@ -90,6 +90,16 @@ async function finalize(deps: AddonReconcileDeps, mca: ManagedClusterAddOn): Pro
 
 const refKey = (c: { namespace?: string; name: string }): string => `${c.namespace ?? ''}/${c.name}`;
 
+/** Name the object the author has to fix: the cluster (annotation) or the config. */
+function whereToFix(
+  msg: string,
+  cluster: string,
+  ref: { namespace?: string; name: string } | undefined,
+): string {
+  if (msg.startsWith('metadata.')) return `ManagedCluster ${cluster}: ${msg}`;
+  return ref ? `AddOnDeploymentConfig ${refKey(ref)}: ${msg}` : msg;
+}
+
 /** Resolve config and apply it to the values; any failure becomes `configError`. */
 function configure(
   deps: AddonReconcileDeps,
