@@ -1,0 +1,12 @@
+/**
+ * Pod IPs: on Linux every 127.0.0.0/8 address reaches the loopback interface without setup,
+ * so each pod gets its own (127.1.x.y) and pods can listen on the same port; elsewhere all pods
+ * share 127.0.0.1. Process-wide, so pods of several embedded clusters never share an address.
+ */
+let next = 0;
+
+export function allocatePodIp(): string {
+  if (process.platform !== 'linux') return '127.0.0.1';
+  next = (next % 65_000) + 1;
+  return `127.1.${Math.floor(next / 250)}.${(next % 250) + 1}`;
+}
