@@ -131,14 +131,7 @@ function configure(
     if (v.unknownVariables.length) out.unknownVariables = v.unknownVariables;
     return v;
   } catch (e) {
-    const msg = (e as Error).message;
-    // Name the object the author has to fix: the cluster (annotation) or the config.
-    const where = msg.startsWith('metadata.')
-      ? `ManagedCluster ${ns}`
-      : ref
-        ? `AddOnDeploymentConfig ${refKey(ref)}`
-        : '';
-    out.configError = where ? `${where}: ${msg}` : msg;
+    out.configError = whereToFix((e as Error).message, ns, ref);
     return undefined;
   }
 }
