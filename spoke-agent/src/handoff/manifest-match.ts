@@ -64,11 +64,22 @@ export class FiniteCheck {
   }
 }
 
+/** Index (in `buf`) of the first NaN/Inf element in [from, to), or undefined. */
 function firstNonFinite(buf: Buffer, from: number, to: number, f32: boolean): number | undefined {
+  const size = f32 ? 4 : 2;
+  const count = (to - from) / size;
+  if (count === 0) return undefined;
+  // Typed-array views are ~10x faster than readUInt32LE; they need an aligned offset, so an
+  // unaligned segment is copied (into a fresh, aligned ArrayBuffer) first.
+  const aligned = (buf.byteOffset + from) % size === 0;
+  const src = aligned ? buf : new Uint8Array(buf.subarray(from, to));
+  const base = aligned ? buf.byteOffset + from : 0;
   if (f32) {
-    for (let j = from; j < to; j += 4) if (((buf.readUInt32LE(j) >>> 23) & 0xff) === 0xff) return j;
+    const v = new Uint32Array(src.buffer, base, count);
+    for (let j = 0; j < count; j++) if (((v[j] as number) & 0x7f800000) === 0x7f800000) return from + 4 * j;
   } else {
-    for (let j = from; j < to; j += 2) if (((buf.readUInt16LE(j) >>> 10) & 0x1f) === 0x1f) return j;
+    const v = new Uint16Array(src.buffer, base, count);
+    for (let j = 0; j < count; j++) if (((v[j] as number) & 0x7c00) === 0x7c00) return from + 2 * j;
   }
   return undefined;
 }
