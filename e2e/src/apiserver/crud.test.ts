@@ -7,7 +7,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
-import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
+import type { CoreV1Event, KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
 import { startApiServer } from './index.js';
 import type { ApiServer } from './index.js';
 
@@ -382,5 +382,31 @@ describe('custom resources through CustomObjectsApi', () => {
     await ext.deleteCustomResourceDefinition({ name: 'gadgets.test.io' });
     const gone = await status(custom.listClusterCustomObject(base));
     expect(gone.code).toBe(404);
+  });
+});
+
+describe('core/v1 Events (found against the real kube-apiserver, e2e/real/DIFFERENCES.md)', () => {
+  const ev = (ns: string, involvedNs?: string): CoreV1Event => ({
+    metadata: { name: `ev-${ns}-${involvedNs ?? 'none'}`, namespace: ns },
+    involvedObject: {
+      apiVersion: 'certificates.k8s.io/v1',
+      kind: 'CertificateSigningRequest',
+      name: 'x',
+      ...(involvedNs ? { namespace: involvedNs } : {}),
+    },
+    reason: 'R',
+    message: 'm',
+    type: 'Warning',
+  });
+  it('puts an Event about a cluster-scoped object only in "default", and one about a namespaced object only in its namespace', async () => {
+    const wrong = await status(core.createNamespacedEvent({ namespace: 'crud', body: ev('crud') }));
+    expect(wrong.code).toBe(422);
+    expect(JSON.stringify(wrong.body)).toContain('involvedObject.namespace');
+    await core.createNamespacedEvent({ namespace: 'default', body: ev('default') });
+    await core.createNamespacedEvent({ namespace: 'crud', body: ev('crud', 'crud') });
+    const mismatch = await status(
+      core.createNamespacedEvent({ namespace: 'default', body: ev('default', 'crud') }),
+    );
+    expect(mismatch.code).toBe(422);
   });
 });

@@ -245,6 +245,8 @@ export function validateBuiltin(r: ResourceInfo, o: KubeObject, old?: KubeObject
       return validateCsr(o, old);
     case 'apiextensions.k8s.io/CustomResourceDefinition':
       return validateCrd(o);
+    case '/Event':
+      return validateCoreEvent(o);
     case '/Secret':
       return Object.entries(obj(o.data))
         .filter(([, v]) => typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v))
@@ -255,6 +257,27 @@ export function validateBuiltin(r: ResourceInfo, o: KubeObject, old?: KubeObject
         }));
   }
   return [];
+}
+
+/**
+ * core/v1 Events without eventTime (the legacy shape) live in their object's namespace; one
+ * about a cluster-scoped object (a CSR, a ManagedCluster) must be in "default" (kube-apiserver
+ * legacyValidateEvent; client-go's recorder does so).
+ */
+function validateCoreEvent(o: KubeObject): StatusCause[] {
+  if ((o as Obj).eventTime) return [];
+  const involvedNs = (obj((o as Obj).involvedObject).namespace as string | undefined) ?? '';
+  const ns = o.metadata.namespace ?? '';
+  const ok = involvedNs === '' ? ns === '' || ns === 'default' : ns === involvedNs;
+  return ok
+    ? []
+    : [
+        {
+          reason: 'FieldValueInvalid',
+          field: 'involvedObject.namespace',
+          message: `Invalid value: "${involvedNs}": does not match event.namespace`,
+        },
+      ];
 }
 
 function validateCsr(o: KubeObject, old?: KubeObject): StatusCause[] {
