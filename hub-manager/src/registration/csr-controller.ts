@@ -137,7 +137,9 @@ export class CsrController {
         reason: verdict.reason,
       });
     }
-    const ns = ctx.managedClusters.length ? (cluster as string) : 'default';
+    // A CSR is cluster-scoped: the API server accepts Events about it only in "default"
+    // (legacy Event validation; client-go's recorder does the same).
+    const ns = 'default';
     try {
       await this.deps.client.create(
         refusalEvent(csr, { code: verdict.code, reason: verdict.reason, namespace: ns, now: this.now() }),
