@@ -24,6 +24,13 @@ export const LOADER_OPTIONS = {
 /** Largest `Chunk.data` either side sends; well under the 4 MiB default message limit. */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
 
+/**
+ * Byte-range streams one transfer may use at once, each on its own connection: grpc-js keeps
+ * a 64 KiB HTTP/2 connection window on its server that no public option raises, so a single
+ * upload stream stalls on it; several connections fill each other's stalls.
+ */
+export const MAX_PARALLEL_STREAMS = 4;
+
 let cached: ProtoGrpcType | undefined;
 
 /** The typed package object: `loadAggregatorProto().federatedlearning.v1.Aggregator`. */

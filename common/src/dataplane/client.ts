@@ -8,7 +8,7 @@ import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
-import { MAX_CHUNK_BYTES } from '@ocm-fl/proto/load.js';
+import { MAX_CHUNK_BYTES, MAX_PARALLEL_STREAMS } from '@ocm-fl/proto/load.js';
 import type { DownloadModelResponse__Output } from '@ocm-fl/proto/generated/federatedlearning/v1/DownloadModelResponse.js';
 import type { JoinResponse__Output } from '@ocm-fl/proto/generated/federatedlearning/v1/JoinResponse.js';
 import type { HeartbeatResponse__Output } from '@ocm-fl/proto/generated/federatedlearning/v1/HeartbeatResponse.js';
@@ -22,6 +22,7 @@ import { AggregatorChannel, type TlsMaterial, type TlsSource } from './grpc-clie
 import { DataPlaneError, fail } from './errors.js';
 import { commitFile, fsyncDir, sha256File } from './file-io.js';
 import { withRetry, type RetryOptions } from './backoff.js';
+import { downloadRanges, uploadRanges, type RangedDeps } from './ranged-transfer.js';
 
 export type Task = Task__Output;
 export type JoinResult = JoinResponse__Output;
@@ -41,6 +42,13 @@ export interface ConnectOptions {
   readonly retry?: Omit<RetryOptions, 'signal'>;
   /** Cancel a stream when nothing moved for this long (default 60 s). */
   readonly idleTimeoutMs?: number;
+  /**
+   * Split transfers into byte ranges streamed in parallel, each on its own connection, when the
+   * aggregator supports it (JoinResponse.max_parallel_streams > 1). `streams` caps the number
+   * (default MAX_PARALLEL_STREAMS, 1 = always one stream); files under `minBytes` (default
+   * 16 MiB) use one stream.
+   */
+  readonly parallel?: { readonly streams?: number; readonly minBytes?: number };
 }
 
 export interface TransferOptions {
@@ -98,6 +106,9 @@ class Client implements DataPlaneClient {
   private readonly ch: AggregatorChannel;
   private readonly log: Logger;
   private readonly jobId: string;
+  /** Extra connections for ranged transfers (lane 0 is `ch`). */
+  private readonly lanes: AggregatorChannel[] = [];
+  private joined: Promise<JoinResult> | undefined;
 
   constructor(private readonly o: ConnectOptions) {
     this.ch = new AggregatorChannel({
@@ -119,11 +130,48 @@ class Client implements DataPlaneClient {
   }
 
   join(opts: TransferOptions = {}): Promise<JoinResult> {
-    return this.retry(
+    const p = this.retry<JoinResult>(
       'join',
       () => this.ch.unary((c) => c.join, { jobId: this.jobId, agentVersion: '0.1.0' }, opts),
       opts.signal,
     );
+    this.joined = p;
+    p.catch(() => (this.joined === p ? (this.joined = undefined) : undefined));
+    return p;
+  }
+
+  /** Streams to use for a transfer of `size` bytes: 1 unless both sides allow more. */
+  private async streamsFor(size: number, signal?: AbortSignal): Promise<number> {
+    const want = this.o.parallel?.streams ?? MAX_PARALLEL_STREAMS;
+    if (want <= 1 || size < (this.o.parallel?.minBytes ?? 16 * MAX_CHUNK_BYTES)) return 1;
+    const j = await (this.joined ?? this.join(signal ? { signal } : {}));
+    return Math.max(1, Math.min(want, j.maxParallelStreams));
+  }
+
+  private lane(i: number): AggregatorChannel {
+    if (i === 0) return this.ch;
+    while (this.lanes.length < i)
+      this.lanes.push(
+        new AggregatorChannel({
+          endpoint: this.o.endpoint,
+          tls: this.o.tls,
+          ownConnection: true,
+          ...(this.o.serverName ? { serverName: this.o.serverName } : {}),
+        }),
+      );
+    return this.lanes[i - 1] as AggregatorChannel;
+  }
+
+  private rangedDeps(streams: number, signal?: AbortSignal): RangedDeps {
+    return {
+      lane: (i) => this.lane(i),
+      jobId: this.jobId,
+      streams,
+      callOpts: {
+        ...(signal ? { signal } : {}),
+        ...(this.o.idleTimeoutMs ? { idleTimeoutMs: this.o.idleTimeoutMs } : {}),
+      },
+    };
   }
 
   heartbeat(round: number, state: string, opts: TransferOptions = {}): Promise<HeartbeatResponse__Output> {
@@ -169,20 +217,59 @@ class Client implements DataPlaneClient {
 
   close(): void {
     this.ch.close();
+    for (const l of this.lanes) l.close();
   }
 
   async downloadModel(round: number, destPath: string, opts: TransferOptions = {}): Promise<DownloadResult> {
     await mkdir(path.dirname(destPath), { recursive: true });
     let attempts = 0;
+    // The model's size is known only from the aggregator; a task's model info gives it cheaply.
+    const size = this.o.parallel?.minBytes === 0 ? Infinity : ((await this.modelSize(round, opts)) ?? 0);
+    const streams = await this.streamsFor(size, opts.signal);
     return this.retry(
       'downloadModel',
       async () => {
         attempts++;
-        const r = await this.downloadOnce(round, destPath, opts.signal);
+        const r =
+          streams > 1
+            ? await this.downloadRangedOnce(round, destPath, streams, opts.signal)
+            : await this.downloadOnce(round, destPath, opts.signal);
         return { ...r, attempts };
       },
       opts.signal,
     );
+  }
+
+  /** Size of the model `round` downloads, when the task names it (current model only). */
+  private async modelSize(round: number, opts: TransferOptions): Promise<number | undefined> {
+    try {
+      const t = await this.getTask(opts);
+      return round === 0 || t.round === round ? t.model?.size : undefined;
+    } catch {
+      return undefined; // fall back to one stream; the download reports its own errors
+    }
+  }
+
+  /** One attempt of a ranged download; the partial file and its progress survive a failure. */
+  private async downloadRangedOnce(
+    round: number,
+    dest: string,
+    streams: number,
+    signal?: AbortSignal,
+  ): Promise<Omit<DownloadResult, 'attempts'>> {
+    const partial = `${dest}.partial`;
+    const metaPath = `${partial}.json`;
+    const meta = await downloadRanges(this.rangedDeps(streams, signal), round, partial, metaPath);
+    const digest = await sha256File(partial, meta.size);
+    if (digest !== meta.sha256) {
+      await rm(partial, { force: true });
+      await rm(metaPath, { force: true });
+      throw fail('DATA_LOSS', `downloaded model digest ${digest} does not match announced ${meta.sha256}`);
+    }
+    await commitFile(partial, dest);
+    await rm(metaPath, { force: true });
+    await fsyncDir(path.dirname(dest));
+    return { path: dest, size: meta.size, sha256: digest, round: meta.round };
   }
 
   /** One connection's worth of download: continue `dest.partial` if it belongs to the same model. */
@@ -258,17 +345,23 @@ class Client implements DataPlaneClient {
   ): Promise<UploadResult> {
     const size = await fileSize(filePath);
     const sha256 = await sha256File(filePath);
+    const streams = await this.streamsFor(size, opts.signal);
     let attempts = 0;
     return this.retry(
       'uploadUpdate',
       async () => {
         attempts++;
+        if (streams > 1) {
+          const header = { jobId: this.jobId, round, examples, size, sha256, metrics };
+          const res = await uploadRanges(this.rangedDeps(streams, opts.signal), filePath, header);
+          return { ...res, attempts };
+        }
         const status = await this.ch.unary<GetUploadOffsetRequest, GetUploadOffsetResponse__Output>(
           (c) => c.getUploadOffset,
           { jobId: this.jobId, round, sha256 },
           opts,
         );
-        if (status.complete) return { round, receivedBytes: size, sha256, attempts };
+        if (status.complete) return { round, receivedBytes: size, sha256, committed: true, attempts };
         const header = { jobId: this.jobId, round, examples, size, sha256, offset: status.offset, metrics };
         const res = await this.ch.clientStream<UploadUpdateRequest, UploadUpdateResponse__Output>(
           (c) => c.uploadUpdate,

@@ -26,6 +26,11 @@ export interface ChannelOptions {
   readonly tls: TlsSource | TlsMaterial;
   /** HTTP/2 receive window for downloads (grpc-node.flow_control_window); default 16 MiB. */
   readonly flowControlWindow?: number;
+  /**
+   * Give this channel its own connection instead of sharing one with every channel to the same
+   * target and options (grpc.use_local_subchannel_pool: a private subchannel pool per channel).
+   */
+  readonly ownConnection?: boolean;
 }
 
 export interface CallOpts {
@@ -76,6 +81,7 @@ export class AggregatorChannel {
       this.client = new Ctor(this.opts.endpoint, creds, {
         ...(this.opts.serverName ? { 'grpc.ssl_target_name_override': this.opts.serverName } : {}),
         'grpc-node.flow_control_window': this.opts.flowControlWindow ?? 16 * 1024 * 1024,
+        ...(this.opts.ownConnection ? { 'grpc.use_local_subchannel_pool': 1 } : {}),
         'grpc.keepalive_time_ms': 30_000,
         'grpc.keepalive_timeout_ms': 10_000,
         'grpc.max_receive_message_length': 4 * 1024 * 1024,

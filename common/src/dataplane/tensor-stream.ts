@@ -83,13 +83,18 @@ export class TensorStream {
     const total = this.carryLen + part.length;
     const whole = total - (total % width);
     if (whole > 0) {
-      if (this.scratchBytes.length < whole + 4)
-        this.scratchBytes = new Uint8Array(Math.max(whole + 4, 1 << 20));
-      // Copy into an aligned scratch buffer so a typed-array view is always legal.
-      this.scratchBytes.set(this.carry.subarray(0, this.carryLen), 0);
-      this.scratchBytes.set(part.subarray(0, whole - this.carryLen), this.carryLen);
       const index = (this.firstElement[this.tensorIdx] as number) + startInTensor / width;
-      this.visit(index, this.decode(t, whole), t);
+      let bytes: Uint8Array;
+      if (this.carryLen === 0 && part.byteOffset % width === 0) {
+        bytes = part; // aligned: view the caller's bytes in place, no copy
+      } else {
+        // Unaligned start or an element straddling pushes: copy into the aligned scratch buffer.
+        if (this.scratchBytes.length < whole) this.scratchBytes = new Uint8Array(Math.max(whole, 1 << 20));
+        this.scratchBytes.set(this.carry.subarray(0, this.carryLen), 0);
+        this.scratchBytes.set(part.subarray(0, whole - this.carryLen), this.carryLen);
+        bytes = this.scratchBytes;
+      }
+      this.visit(index, this.decode(t, bytes, whole), t);
     }
     const rest = part.subarray(Math.max(0, whole - this.carryLen));
     if (whole === 0) {
@@ -101,13 +106,12 @@ export class TensorStream {
     }
   }
 
-  private decode(t: TensorInfo, bytes: number): Float32Array {
-    const buf = this.scratchBytes.buffer;
-    if (t.dtype === 'F32') return new Float32Array(buf, 0, bytes / 4);
-    const halves = new Uint16Array(buf, 0, bytes / 2);
+  /** `bytes` starts at an offset aligned to the element width. */
+  private decode(t: TensorInfo, bytes: Uint8Array, n: number): Float32Array {
+    if (t.dtype === 'F32') return new Float32Array(bytes.buffer, bytes.byteOffset, n / 4);
+    const halves = new Uint16Array(bytes.buffer, bytes.byteOffset, n / 2);
     const out = this.f16Out(halves.length);
-    const table = f16Lookup();
-    for (let i = 0; i < halves.length; i++) out[i] = table[halves[i] as number] as number;
+    decodeF16(halves, out, f16Lookup());
     return out;
   }
 
@@ -116,6 +120,11 @@ export class TensorStream {
     if (this.f16Scratch.length < n) this.f16Scratch = new Float32Array(Math.max(n, 1 << 18));
     return this.f16Scratch.subarray(0, n);
   }
+}
+
+function decodeF16(halves: Uint16Array, out: Float32Array, table: Float32Array): void {
+  const n = halves.length;
+  for (let i = 0; i < n; i++) out[i] = table[halves[i] as number] as number;
 }
 
 /** Index of the first non-finite value, or -1. */

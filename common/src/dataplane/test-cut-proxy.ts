@@ -8,6 +8,8 @@ export interface CutProxy {
   readonly port: number;
   /** Connections cut so far. */
   readonly cuts: number;
+  /** Connections accepted so far. */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -22,8 +24,10 @@ export interface CutProxyOptions {
 
 export async function startCutProxy(o: CutProxyOptions): Promise<CutProxy> {
   let cuts = 0;
+  let connections = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
+    connections++;
     const upstream = net.connect(o.target.port, o.target.host);
     sockets.add(client).add(upstream);
     const armed = cuts < (o.times ?? 1);
@@ -62,6 +66,9 @@ export async function startCutProxy(o: CutProxyOptions): Promise<CutProxy> {
     port: (server.address() as net.AddressInfo).port,
     get cuts() {
       return cuts;
+    },
+    get connections() {
+      return connections;
     },
     close: () =>
       new Promise<void>((r) => {

@@ -52,7 +52,7 @@ function signWithNode(c: forge.pki.Certificate, keyPem: string): void {
 }
 
 export function createTestCa(cn = 'test-ca'): TestCa {
-  const keyPem = rsaKeyPem(true);
+  const keyPem = rsaKeyPem();
   const c = newCert(publicOf(keyPem), cn, 30);
   c.setIssuer(c.subject.attributes);
   c.setExtensions([

@@ -6,7 +6,6 @@
  * so memory is one accumulator whatever the number of clients.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { DTYPE_BYTES, f32ToF16, type Manifest } from '@ocm-fl/common/model/safetensors.js';
 import { commitFile, tempPathFor } from '@ocm-fl/common/dataplane/file-io.js';
@@ -39,14 +38,8 @@ export class RoundAccumulator {
   async foldFile(file: string, updateManifest: Manifest, examples: number): Promise<void> {
     const w = examples / (this.examples + examples);
     const mean = this.mean;
-    const walker = new TensorStream(updateManifest, (index, values) => {
-      for (let i = 0; i < values.length; i++) {
-        const m = mean[index + i] as number;
-        mean[index + i] = m + ((values[i] as number) - m) * w;
-      }
-    });
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }))
-      walker.push(chunk as Buffer);
+    const walker = new TensorStream(updateManifest, (index, values) => foldRun(mean, index, values, w));
+    for await (const chunk of readChunks(file, FOLD_READ_BYTES)) walker.push(chunk);
     if (!walker.done) throw new Error(`update ${file} ended before its tensor data did`);
     this.examples += examples;
     this.updates++;
@@ -86,6 +79,49 @@ export class RoundAccumulator {
     await fh.close();
     await commitFile(tmp, dest);
     return { sha256: hash.digest('hex'), size: pos };
+  }
+}
+
+const FOLD_READ_BYTES = 4 << 20;
+
+/** mean[index..] += (values − mean) · w, as one tight typed-array loop (w = 1: a plain copy). */
+export function foldRun(mean: Float32Array, index: number, values: Float32Array, w: number): void {
+  if (w === 1) {
+    mean.set(values, index);
+    return;
+  }
+  const n = values.length;
+  const m = mean.subarray(index, index + n);
+  for (let i = 0; i < n; i++) {
+    const x = m[i] as number;
+    m[i] = x + ((values[i] as number) - x) * w;
+  }
+}
+
+/**
+ * The file in `size`-byte reads into two reused buffers (each chunk is valid until the next one
+ * is requested), reading the next while the caller works on the current. Buffers come from
+ * their own ArrayBuffer at offset 0, so float views over them are aligned.
+ */
+export async function* readChunks(file: string, size: number): AsyncGenerator<Uint8Array> {
+  const fh = await open(file, 'r');
+  const bufs = [new Uint8Array(size), new Uint8Array(size)];
+  let pos = 0;
+  let k = 0;
+  let pending = fh.read(bufs[0] as Uint8Array, 0, size, pos);
+  try {
+    for (;;) {
+      const { bytesRead } = await pending;
+      if (bytesRead === 0) return;
+      const cur = bufs[k] as Uint8Array;
+      pos += bytesRead;
+      k ^= 1;
+      pending = fh.read(bufs[k] as Uint8Array, 0, size, pos);
+      yield cur.subarray(0, bytesRead);
+    }
+  } finally {
+    await pending.catch(() => undefined); // never close under a read in flight
+    await fh.close();
   }
 }
 

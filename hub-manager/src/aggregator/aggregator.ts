@@ -10,7 +10,7 @@ import { parseManifest, type Manifest } from '@ocm-fl/common/model/safetensors.j
 import { fail, DataPlaneError } from '@ocm-fl/common/dataplane/errors.js';
 import { sha256File } from '@ocm-fl/common/dataplane/file-io.js';
 import type { Logger } from '@ocm-fl/common/logger.js';
-import { MAX_CHUNK_BYTES } from '@ocm-fl/proto/load.js';
+import { MAX_CHUNK_BYTES, MAX_PARALLEL_STREAMS } from '@ocm-fl/proto/load.js';
 import type { AggregatorConfig } from './config.js';
 import { RoundAccumulator } from './accumulator.js';
 import { afterTooFew, closeDecision, stragglers, weightedMetrics } from './round-policy.js';
@@ -83,6 +83,7 @@ export class AggregatorCore {
   private foldChain: Promise<void> = Promise.resolve();
   private saveChain: Promise<void> = Promise.resolve();
   private tokens = 0;
+  private spills = 0;
   private doneWaiters: Array<(s: JobState) => void> = [];
   readonly store: StateStore;
 
@@ -353,6 +354,8 @@ export class AggregatorCore {
         currentRound: this.round?.round ?? 0,
         heartbeatIntervalSeconds: this.cfg.heartbeatIntervalSeconds,
         maxChunkBytes: MAX_CHUNK_BYTES,
+        // Leave room under the per-cluster call cap for heartbeats and a retry.
+        maxParallelStreams: Math.max(1, Math.min(MAX_PARALLEL_STREAMS, this.cfg.maxStreamsPerClient - 2)),
       };
     },
     heartbeat: async (req, peer) => {
@@ -395,7 +398,9 @@ export class AggregatorCore {
         );
       }
       const s = r.sessions.get(peer.cluster);
-      return { offset: s && s.decl.sha256 === req.sha256 ? s.offset : 0, complete: false };
+      if (!s || s.decl.sha256 !== req.sha256) return { offset: 0, complete: false, held: [] };
+      await s.takeOver(s.owner); // settle pending writes so the answer is current
+      return { offset: s.offset, complete: false, held: s.heldRanges };
     },
     uploadUpdate: (reqs, peer) => this.upload(reqs, peer),
     reportMetrics: async (req, peer) => {
@@ -452,15 +457,17 @@ export class AggregatorCore {
     }
     if (req.expectedSha256 && req.expectedSha256 !== g.sha256)
       throw fail('FAILED_PRECONDITION', `model is ${g.sha256}, not the expected ${req.expectedSha256}`);
-    if (req.offset > g.size)
-      throw fail('OUT_OF_RANGE', `offset ${req.offset} beyond the model size ${g.size}`);
+    const end = req.end || g.size;
+    if (req.offset > end || end > g.size)
+      throw fail('OUT_OF_RANGE', `range [${req.offset}, ${end}) is not inside the ${g.size}-byte model`);
     this.touch(peer.cluster, 'downloading');
     yield { header: { round: req.round || current, size: g.size, sha256: g.sha256 } };
     let offset = req.offset;
-    if (offset === g.size) return;
+    if (offset === end) return;
     // The file stays readable through its open descriptor even if a newer round prunes it.
     for await (const data of createReadStream(g.path, {
       start: offset,
+      end: end - 1,
       highWaterMark: MAX_CHUNK_BYTES,
       signal,
     })) {
@@ -473,7 +480,7 @@ export class AggregatorCore {
   private async upload(
     reqs: AsyncIterable<UploadUpdateRequest__Output>,
     peer: Peer,
-  ): Promise<{ round: number; receivedBytes: number; sha256: string }> {
+  ): Promise<{ round: number; receivedBytes: number; sha256: string; committed: boolean }> {
     const it = reqs[Symbol.asyncIterator]();
     const first = await it.next();
     const h = first.done ? undefined : first.value.header;
@@ -499,29 +506,47 @@ export class AggregatorCore {
       this.global.size,
       this.cfg.maxUpdateBytes ?? this.global.size + (1 << 20),
     );
-    const session = await this.sessionFor(r, peer.cluster, decl, h.offset);
-    const token = ++this.tokens;
-    await session.takeOver(token);
+    // A ranged stream carries [offset, end) of the upload; several of them share one session.
+    const ranged = h.end > 0;
+    const end = ranged ? h.end : decl.size;
+    if (ranged && !(h.offset < h.end && h.end <= decl.size))
+      throw fail('OUT_OF_RANGE', `range [${h.offset}, ${h.end}) is not inside the ${decl.size}-byte update`);
+    const session = await this.sessionFor(r, peer.cluster, decl, h.offset, ranged);
+    const token = ranged ? 0 : ++this.tokens;
+    if (!ranged) await session.takeOver(token);
     this.touch(peer.cluster, 'uploading');
+    let next = h.offset;
     try {
       for (let m = await it.next(); !m.done; m = await it.next()) {
         const c = m.value.chunk;
         if (!c) throw fail('INVALID_ARGUMENT', 'only chunks may follow the header');
+        if (ranged && (c.offset !== next || next + c.data.length > end))
+          throw fail(
+            'OUT_OF_RANGE',
+            `chunk at offset ${c.offset}, expected ${next} within [${h.offset}, ${end})`,
+          );
         await session.write(token, c.offset, c.data);
+        next = c.offset + c.data.length;
       }
     } catch (e) {
       if (DataPlaneError.is(e, 'INVALID_ARGUMENT')) await this.reject(r, peer.cluster, session, e);
       throw e;
     }
-    if (!session.complete)
-      throw fail('ABORTED', `upload stopped at ${session.offset} of ${decl.size} bytes; resume from there`);
+    if (ranged ? next !== end : !session.complete)
+      throw fail('ABORTED', `upload stream stopped at ${next} of ${end} bytes; resume from there`);
+    // Exactly one stream, the one that finds every byte present, checks and counts the update.
+    if (!session.complete || session.committing) {
+      if (!ranged) throw fail('ABORTED', 'upload is not complete; ask GetUploadOffset');
+      return { round: r.round, receivedBytes: session.received, sha256: decl.sha256, committed: false };
+    }
+    session.committing = true;
     try {
       await session.finish();
     } catch (e) {
       await this.reject(r, peer.cluster, session, e as DataPlaneError);
       throw e;
     }
-    return this.accept(r, peer.cluster, session);
+    return { ...(await this.accept(r, peer.cluster, session)), committed: true };
   }
 
   private async sessionFor(
@@ -529,19 +554,26 @@ export class AggregatorCore {
     cluster: string,
     decl: UploadDeclaration,
     offset: number,
+    ranged: boolean,
   ): Promise<UploadSession> {
     const existing = r.sessions.get(cluster);
     if (existing && existing.decl.sha256 === decl.sha256 && existing.decl.size === decl.size) {
+      if (ranged) return existing;
       await existing.takeOver(-1); // settle pending writes before reading the offset
       if (offset !== existing.offset)
         throw fail('OUT_OF_RANGE', `resume at offset ${existing.offset}, not ${offset}`);
       return existing;
     }
-    await existing?.discard();
-    if (offset !== 0) throw fail('OUT_OF_RANGE', 'no upload to resume; start at offset 0');
-    const spill = path.join(this.store.uploadsDir, `round-${r.round}-${cluster}.part`);
+    if (!ranged && offset !== 0) {
+      await existing?.discard();
+      if (existing && r.sessions.get(cluster) === existing) r.sessions.delete(cluster);
+      throw fail('OUT_OF_RANGE', 'no upload to resume; start at offset 0');
+    }
+    // Registered before any await so concurrent ranged streams of this upload find it.
+    const spill = path.join(this.store.uploadsDir, `round-${r.round}-${cluster}-${++this.spills}.part`);
     const s = new UploadSession(cluster, decl, spill, this.global.manifest, this.global.size);
     r.sessions.set(cluster, s);
+    await existing?.discard();
     return s;
   }
 

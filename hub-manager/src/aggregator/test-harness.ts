@@ -24,7 +24,13 @@ export interface Harness {
   client(
     port: number,
     cluster: string,
-    over?: { cert?: TestCert; ca?: Buffer; retries?: number; endpoint?: string },
+    over?: {
+      cert?: TestCert;
+      ca?: Buffer;
+      retries?: number;
+      endpoint?: string;
+      parallel?: { streams?: number; minBytes?: number };
+    },
   ): DataPlaneClient;
   writeModel(name: string, tensors: readonly Tensor[]): string;
 }
@@ -77,6 +83,7 @@ export function createHarness(): Harness {
         tls: { cert: cert.cert, key: cert.key, ca: over.ca ?? Buffer.from(ca.certPem) },
         jobId: 'job-1',
         retry: { retries: over.retries ?? 4, baseMs: 50, maxMs: 300 },
+        ...(over.parallel ? { parallel: over.parallel } : {}),
       });
     },
     writeModel: (name, tensors) => {

@@ -24,16 +24,30 @@ export interface UploadDeclaration {
   readonly metrics: Readonly<Record<string, number>>;
 }
 
+export interface HeldRange {
+  readonly begin: number;
+  readonly end: number;
+}
+
+/** Bytes verified at a time when the tail of a ranged upload is checked from the spill file. */
+const VERIFY_READ_BYTES = 4 << 20;
+
 export class UploadSession {
-  private received = 0;
+  /** Byte ranges written to the spill file, sorted and merged. */
+  private held: Array<[number, number]> = [];
+  /** Bytes [0, verified) were checked and hashed in order as they arrived. */
+  private verified = 0;
   private readonly hash: Hash = createHash('sha256');
   private prefix: Buffer[] = [];
   private prefixLen = 0;
   private walker: TensorStream | undefined;
   private manifestOfUpdate: Manifest | undefined;
-  private fh: FileHandle | undefined;
-  /** Token of the stream currently writing; a newer stream for the same upload takes over. */
+  private fh: Promise<FileHandle> | undefined;
+  private dead = false;
+  /** Token of the single stream currently writing; a newer one takes over (0 = ranged streams). */
   owner = 0;
+  /** Set once a stream found every byte present and started the final checks. */
+  committing = false;
   private lock: Promise<void> = Promise.resolve();
 
   constructor(
@@ -44,11 +58,20 @@ export class UploadSession {
     private readonly globalSize: number,
   ) {}
 
+  /** End of the held bytes starting at 0: where a single-stream upload resumes. */
   get offset(): number {
-    return this.received;
+    const first = this.held[0];
+    return first && first[0] === 0 ? first[1] : 0;
+  }
+  /** Bytes held in total. */
+  get received(): number {
+    return this.held.reduce((n, [b, e]) => n + e - b, 0);
+  }
+  get heldRanges(): HeldRange[] {
+    return this.held.map(([begin, end]) => ({ begin, end }));
   }
   get complete(): boolean {
-    return this.received === this.decl.size;
+    return this.offset === this.decl.size;
   }
   get updateManifest(): Manifest {
     if (!this.manifestOfUpdate) throw new Error('upload has no manifest yet');
@@ -72,7 +95,10 @@ export class UploadSession {
       if (!Number.isFinite(v)) throw fail('INVALID_ARGUMENT', `metric ${k} is not finite`);
   }
 
-  /** Serialise writers; a stream that lost ownership is refused. */
+  /**
+   * Serialise writers. `token` ≠ 0: the single stream that owns the upload, writing in order;
+   * 0: a ranged stream, whose bytes may land anywhere not yet held.
+   */
   async write(token: number, offset: number, data: Buffer): Promise<void> {
     const run = this.lock.then(() => this.writeLocked(token, offset, data));
     this.lock = run.catch(() => undefined);
@@ -86,22 +112,43 @@ export class UploadSession {
   }
 
   private async writeLocked(token: number, offset: number, data: Buffer): Promise<void> {
-    if (token !== this.owner) throw fail('ABORTED', 'a newer stream took over this upload');
-    if (offset !== this.received)
-      throw fail('OUT_OF_RANGE', `chunk at offset ${offset}, expected ${this.received}`);
-    if (this.received + data.length > this.decl.size)
+    if (this.dead) throw fail('ABORTED', 'this upload was discarded; start again');
+    if (this.committing) throw fail('FAILED_PRECONDITION', 'the upload is complete and being checked');
+    if (token !== 0 && token !== this.owner) throw fail('ABORTED', 'a newer stream took over this upload');
+    if (token !== 0 && offset !== this.offset)
+      throw fail('OUT_OF_RANGE', `chunk at offset ${offset}, expected ${this.offset}`);
+    const end = offset + data.length;
+    if (end > this.decl.size)
       throw fail('INVALID_ARGUMENT', `more than the declared ${this.decl.size} bytes`);
-    this.checkBytes(data);
-    this.fh ??= await open(this.spillPath, offset === 0 ? 'w' : 'r+');
-    await this.fh.write(data, 0, data.length, offset);
-    this.hash.update(data);
-    this.received += data.length;
+    if (this.held.some(([b, e]) => offset < e && b < end))
+      throw fail('OUT_OF_RANGE', `bytes [${offset}, ${end}) overlap bytes already held`);
+    const inOrder = offset === this.verified;
+    if (inOrder) this.checkBytes(data);
+    this.fh ??= open(this.spillPath, 'w+');
+    const fh = await this.fh;
+    await fh.write(data, 0, data.length, offset);
+    if (inOrder) {
+      this.hash.update(data);
+      this.verified = end;
+    }
+    this.addHeld(offset, end);
+  }
+
+  private addHeld(begin: number, end: number): void {
+    const all = [...this.held, [begin, end] as [number, number]].sort((x, y) => x[0] - y[0]);
+    const merged: Array<[number, number]> = [];
+    for (const r of all) {
+      const last = merged[merged.length - 1];
+      if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+      else merged.push([r[0], r[1]]);
+    }
+    this.held = merged;
   }
 
   /** Validate bytes before they are accepted: header against the global manifest, then values. */
-  private checkBytes(data: Buffer): void {
+  private checkBytes(data: Uint8Array): void {
     if (!this.walker) {
-      this.prefix.push(data);
+      this.prefix.push(Buffer.from(data)); // a copy: callers may reuse their buffer
       this.prefixLen += data.length;
       const buf = Buffer.concat(this.prefix);
       if (buf.length < 8) return;
@@ -161,22 +208,40 @@ export class UploadSession {
     void this.globalSize;
   }
 
-  /** After the last byte: the digest must match the declaration. */
+  /**
+   * After the last byte: bytes that arrived out of order (ranged streams) are checked from the
+   * spill file now, in one pass; then the digest must match the declaration.
+   */
   async finish(): Promise<void> {
     await this.lock;
     if (!this.complete)
-      throw fail('INVALID_ARGUMENT', `upload ended at ${this.received} of ${this.decl.size} bytes`);
+      throw fail('INVALID_ARGUMENT', `upload holds ${this.received} of ${this.decl.size} bytes`);
+    if (this.verified < this.decl.size) {
+      const fh = await (this.fh ??= open(this.spillPath, 'w+'));
+      const buf = new Uint8Array(Math.min(VERIFY_READ_BYTES, this.decl.size - this.verified));
+      while (this.verified < this.decl.size) {
+        const want = Math.min(buf.length, this.decl.size - this.verified);
+        const { bytesRead } = await fh.read(buf, 0, want, this.verified);
+        if (bytesRead === 0) throw new Error(`spill file ${this.spillPath} is shorter than its upload`);
+        const part = buf.subarray(0, bytesRead);
+        this.checkBytes(part);
+        this.hash.update(part);
+        this.verified += bytesRead;
+      }
+    }
     const digest = this.hash.copy().digest('hex');
     if (digest !== this.decl.sha256)
       throw fail('INVALID_ARGUMENT', `update digest ${digest} does not match declared ${this.decl.sha256}`);
-    await this.fh?.close();
+    await (await this.fh)?.close();
     this.fh = undefined;
   }
 
   async discard(): Promise<void> {
+    this.dead = true;
     await this.lock.catch(() => undefined);
-    await this.fh?.close().catch(() => undefined);
+    const fh = this.fh;
     this.fh = undefined;
+    await (await fh?.catch(() => undefined))?.close().catch(() => undefined);
     await rm(this.spillPath, { force: true });
   }
 }

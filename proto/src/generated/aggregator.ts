@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { AggregatorClient as _federatedlearning_v1_AggregatorClient, AggregatorDefinition as _federatedlearning_v1_AggregatorDefinition } from './federatedlearning/v1/Aggregator.js';
+import type { ByteRange as _federatedlearning_v1_ByteRange, ByteRange__Output as _federatedlearning_v1_ByteRange__Output } from './federatedlearning/v1/ByteRange.js';
 import type { Chunk as _federatedlearning_v1_Chunk, Chunk__Output as _federatedlearning_v1_Chunk__Output } from './federatedlearning/v1/Chunk.js';
 import type { DownloadModelRequest as _federatedlearning_v1_DownloadModelRequest, DownloadModelRequest__Output as _federatedlearning_v1_DownloadModelRequest__Output } from './federatedlearning/v1/DownloadModelRequest.js';
 import type { DownloadModelResponse as _federatedlearning_v1_DownloadModelResponse, DownloadModelResponse__Output as _federatedlearning_v1_DownloadModelResponse__Output } from './federatedlearning/v1/DownloadModelResponse.js';
@@ -30,6 +31,7 @@ export interface ProtoGrpcType {
   federatedlearning: {
     v1: {
       Aggregator: SubtypeConstructor<typeof grpc.Client, _federatedlearning_v1_AggregatorClient> & { service: _federatedlearning_v1_AggregatorDefinition }
+      ByteRange: MessageTypeDefinition<_federatedlearning_v1_ByteRange, _federatedlearning_v1_ByteRange__Output>
       Chunk: MessageTypeDefinition<_federatedlearning_v1_Chunk, _federatedlearning_v1_Chunk__Output>
       DownloadModelRequest: MessageTypeDefinition<_federatedlearning_v1_DownloadModelRequest, _federatedlearning_v1_DownloadModelRequest__Output>
       DownloadModelResponse: MessageTypeDefinition<_federatedlearning_v1_DownloadModelResponse, _federatedlearning_v1_DownloadModelResponse__Output>

@@ -7,6 +7,7 @@ export interface DownloadModelRequest {
   'round'?: (number);
   'offset'?: (number | string | Long);
   'expectedSha256'?: (string);
+  'end'?: (number | string | Long);
 }
 
 export interface DownloadModelRequest__Output {
@@ -14,4 +15,5 @@ export interface DownloadModelRequest__Output {
   'round': (number);
   'offset': (number);
   'expectedSha256': (string);
+  'end': (number);
 }

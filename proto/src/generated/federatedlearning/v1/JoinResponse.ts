@@ -9,6 +9,7 @@ export interface JoinResponse {
   'currentRound'?: (number);
   'heartbeatIntervalSeconds'?: (number);
   'maxChunkBytes'?: (number);
+  'maxParallelStreams'?: (number);
 }
 
 export interface JoinResponse__Output {
@@ -19,4 +20,5 @@ export interface JoinResponse__Output {
   'currentRound': (number);
   'heartbeatIntervalSeconds': (number);
   'maxChunkBytes': (number);
+  'maxParallelStreams': (number);
 }

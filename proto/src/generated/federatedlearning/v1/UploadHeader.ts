@@ -10,6 +10,7 @@ export interface UploadHeader {
   'sha256'?: (string);
   'offset'?: (number | string | Long);
   'metrics'?: ({[key: string]: number | string});
+  'end'?: (number | string | Long);
 }
 
 export interface UploadHeader__Output {
@@ -20,4 +21,5 @@ export interface UploadHeader__Output {
   'sha256': (string);
   'offset': (number);
   'metrics': ({[key: string]: number});
+  'end': (number);
 }

@@ -6,10 +6,12 @@ export interface UploadUpdateResponse {
   'round'?: (number);
   'receivedBytes'?: (number | string | Long);
   'sha256'?: (string);
+  'committed'?: (boolean);
 }
 
 export interface UploadUpdateResponse__Output {
   'round': (number);
   'receivedBytes': (number);
   'sha256': (string);
+  'committed': (boolean);
 }
