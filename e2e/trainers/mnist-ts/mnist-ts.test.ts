@@ -4,7 +4,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findKeyMaterial } from '../key-material.js';
-import { runFederation, type FedRound } from '../fed-loop.js';
+import { runFederation, runTrainer, type FedRound } from '../fed-loop.js';
+import { HandoffServer } from '@ocm-fl/spoke-agent/handoff/handoff-server.js';
+import { TrainerFailedError } from '@ocm-fl/spoke-agent/handoff/types.js';
+import { writeFile } from 'node:fs/promises';
 import { evaluate } from './evaluate.js';
 import { initialModel } from './init-model.js';
 
@@ -75,4 +78,27 @@ describe('mnist-ts trainer under the handoff contract', () => {
       expect(await findKeyMaterial(c.env, c.dirs)).toEqual([]);
     }
   });
+
+  it('reports a failure through POST /fail and exits 1', async () => {
+    const server = await HandoffServer.start({ host: '127.0.0.1', port: 0 });
+    try {
+      const modelPath = join(dir, 'init.safetensors');
+      await writeFile(modelPath, initialModel({ seed: 1 }));
+      const run = await runTrainer(server, {
+        client: { name: 'empty', command: TRAINER, location: 'mnist:digits=0;major=0;minor=0' },
+        round: 1,
+        rounds: 1,
+        modelPath,
+        parameters: {},
+        baseDir: join(dir, 'fail'),
+        cwd: process.cwd(),
+      });
+      expect(run.exitCode).toBe(1);
+      const reason = (run.outcome as PromiseRejectedResult).reason as Error;
+      expect(reason).toBeInstanceOf(TrainerFailedError);
+      expect(reason.message).toMatch(/selects no examples/);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });
