@@ -56,11 +56,21 @@ OCM_API_DIR=$(cd "$HERE/tools" && go list -mod=readonly -m -f '{{.Dir}}' open-cl
 echo "$OCM_API_DIR" >"$CACHE/ocm-api-dir"
 
 # --- builds ------------------------------------------------------------------------------
+# Version stamps as Kubernetes' hack/lib/version.sh sets them: without them the server reports
+# v0.0.0-master+$Format:%H$, which kubectl cannot parse and helm's kubeVersion checks reject.
+KV=${KUBERNETES_VERSION#v}
+declare -A LDFLAGS
+LDFLAGS[kube]=""
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  LDFLAGS[kube]+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=${KV%%.*}"
+  LDFLAGS[kube]+=" -X $pkg.gitMinor=$(echo "$KV" | cut -d. -f2) -X $pkg.gitTreeState=clean"
+  LDFLAGS[kube]+=" -X $pkg.buildDate=1970-01-01T00:00:00Z"
+done
 build_group() { # name dir packages...
   local name=$1 dir=$2
   shift 2
   local key
-  key=$(cat "$HERE/versions.env" "$HERE/$dir/go.mod" "$HERE/$dir/go.sum" | sha256sum | cut -c1-16)
+  key=$( (cat "$HERE/versions.env" "$HERE/$dir/go.mod" "$HERE/$dir/go.sum" && echo "${LDFLAGS[$name]:-}") | sha256sum | cut -c1-16)
   local stamp=$CACHE/stamps/$name
   local missing=0
   for p in "$@"; do [[ -x "$BIN/$(basename "$p")" ]] || missing=1; done
@@ -71,7 +81,7 @@ build_group() { # name dir packages...
   fi
   log "$name: building $* (nice, this takes a while when the Go build cache is cold)"
   local t0=$SECONDS
-  (cd "$HERE/$dir" && nice -n 10 go build -mod=readonly -ldflags='-s -w' -o "$BIN/" "$@")
+  (cd "$HERE/$dir" && nice -n 10 go build -mod=readonly -ldflags="-s -w ${LDFLAGS[$name]:-}" -o "$BIN/" "$@")
   local dt=$((SECONDS - t0))
   echo "$name built ${dt}s $(date -u +%FT%TZ)" >>"$TIMES"
   log "$name: built in ${dt}s"

@@ -82,7 +82,7 @@ start_bg kube-apiserver "$BIN/kube-apiserver" \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
   --api-audiences https://kubernetes.default.svc.cluster.local \
   --authorization-mode Node,RBAC --service-cluster-ip-range 10.96.0.0/16 \
-  --allow-privileged --profiling=false --v 1
+  --allow-privileged --profiling=false --endpoint-reconciler-type none --v 1
 ready=0
 for _ in $(seq 1 240); do
   if curl -sf --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" \

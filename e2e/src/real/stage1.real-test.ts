@@ -232,7 +232,7 @@ describe('real kube-apiserver, helm and clusteradm', () => {
     );
   });
 
-  it('a CSR claiming the klusterlet but sent by another user is left unapproved, with an Event', async () => {
+  it('a CSR claiming the klusterlet but sent by another user is left unapproved, with an Event in default', async () => {
     const { csrPem } = buildAddonCsr({ cluster: CLUSTER });
     // spec.username in the body is ignored: the server writes the requester (admin) there.
     const created = await admin.create(newAddonCsrObject({ cluster: CLUSTER, csrPem, agentId: 'agent1' }));
@@ -242,7 +242,7 @@ describe('real kube-apiserver, helm and clusteradm', () => {
       const evs = await admin.list<KubeObject & { reason?: string; involvedObject?: { name?: string } }>(
         'v1',
         'Event',
-        { namespace: CLUSTER },
+        { namespace: 'default' },
       );
       return evs.find((e) => e.involvedObject?.name === name);
     });
@@ -254,5 +254,15 @@ describe('real kube-apiserver, helm and clusteradm', () => {
     );
     expect(now && isApproved(now)).toBe(false);
     expect(now?.status?.certificate).toBeUndefined();
+  });
+  it('real clusteradm addon disable removes the ManagedClusterAddOn and its ManifestWork', async () => {
+    await clusteradm('addon', 'disable', '--names', ADDON_NAME, '--clusters', CLUSTER);
+    await eventually('ManagedClusterAddOn and ManifestWork gone', async () => {
+      const [mca, mw] = await Promise.all([
+        admin.get(ADDON_API_VERSION, 'ManagedClusterAddOn', ADDON_NAME, CLUSTER),
+        admin.get(WORK_API_VERSION, 'ManifestWork', DEPLOY_WORK_NAME, CLUSTER),
+      ]);
+      return !mca && !mw;
+    });
   });
 });
