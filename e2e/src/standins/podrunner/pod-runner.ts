@@ -299,7 +299,7 @@ export class PodRunner {
     );
     cr.probeTimer = setInterval(() => {
       const url = `${(probe.scheme ?? 'HTTP').toLowerCase()}://${run.ip}:${port}${probe.path ?? '/'}`;
-      fetch(url, { signal: AbortSignal.timeout(1_000) })
+      void fetch(url, { signal: AbortSignal.timeout(1_000) })
         .then((r) => r.status >= 200 && r.status < 400)
         .catch(() => false)
         .then((ok) => {

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readlink, rename, rm, symlink, writeFile, readdir, lstat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ContainerConfigError } from './container-env.js';
-import type { Container, KeyToPath, Volume } from './types.js';
+import type { Container, Volume } from './types.js';
 
 export interface VolumeSources {
   configMap: (name: string) => Record<string, string> | undefined;
@@ -20,21 +20,23 @@ export interface VolumeSources {
 
 /** Files a ConfigMap/Secret volume shows (key or item path → content), or undefined when the source is missing. */
 export function projectedFiles(v: Volume, src: VolumeSources): Record<string, string> | undefined {
-  let data: Record<string, string> | undefined;
-  let items: KeyToPath[] | undefined;
-  let optional = false;
-  let what = '';
-  if (v.configMap) {
-    data = src.configMap(v.configMap.name);
-    items = v.configMap.items;
-    optional = v.configMap.optional ?? false;
-    what = `configmap "${v.configMap.name}"`;
-  } else if (v.secret) {
-    data = src.secret(v.secret.secretName);
-    items = v.secret.items;
-    optional = v.secret.optional ?? false;
-    what = `secret "${v.secret.secretName}"`;
-  } else return undefined;
+  const ref = v.configMap
+    ? {
+        data: src.configMap(v.configMap.name),
+        items: v.configMap.items,
+        optional: v.configMap.optional,
+        what: `configmap "${v.configMap.name}"`,
+      }
+    : v.secret
+      ? {
+          data: src.secret(v.secret.secretName),
+          items: v.secret.items,
+          optional: v.secret.optional,
+          what: `secret "${v.secret.secretName}"`,
+        }
+      : undefined;
+  if (!ref) return undefined;
+  const { data, items, optional, what } = ref;
   if (!data) {
     if (optional) return {};
     throw new ContainerConfigError(`${what} not found`);
