@@ -22,7 +22,9 @@ if (mode === 'crash-once') {
   fs.writeFileSync(f, String(n + 1));
   if (n === 0) process.exit(3);
   setInterval(() => {}, 1000);
-} else if (mode === 'succeed') process.exit(0);
+} else if (mode === 'init') fs.writeFileSync(path.join(process.argv[2], 'init-done'), 'yes');
+else if (mode === 'needs-init') process.exit(fs.existsSync(path.join(process.argv[2], 'init-done')) ? 0 : 4);
+else if (mode === 'succeed') process.exit(0);
 else if (mode === 'fail') process.exit(1);
 else setInterval(() => {}, 1000);
 `;
@@ -208,6 +210,44 @@ describe('pod runner', () => {
       'job deleted after ttl',
       async () => (await client.get('batch/v1', 'Job', 'slow', 'default')) === undefined,
     );
+  });
+
+  it('runs init containers to completion before the containers, and fails the pod when one fails', async () => {
+    const initContainer = (mode: string) => ({
+      ...template(mode).spec.containers[0]!,
+      name: 'init',
+      env: [{ name: 'MODE', value: mode }],
+    });
+    const job = (name: string, initMode: string): Job => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name, namespace: 'default' },
+      spec: {
+        backoffLimit: 0,
+        template: template('needs-init', {
+          restartPolicy: 'Never',
+          initContainers: [initContainer(initMode)],
+        }),
+      },
+    });
+    const finished = (name: string) =>
+      waitFor(`job ${name} finished`, async () => {
+        const x = await client.get<Job>('batch/v1', 'Job', name, 'default');
+        return x?.status?.conditions?.find(
+          (c) => c.status === 'True' && ['Complete', 'Failed'].includes(c.type),
+        )
+          ? x
+          : undefined;
+      });
+    await client.create<Job>(job('with-init', 'init'));
+    expect((await finished('with-init')).status?.succeeded).toBe(1);
+    await client.create<Job>(job('bad-init', 'fail'));
+    const bad = await finished('bad-init');
+    expect(bad.status?.failed).toBe(1);
+    expect(bad.status?.succeeded ?? 0).toBe(0);
+    const [pod] = await podsOf('job-name=bad-init');
+    expect(pod?.status?.reason).toBe('Init:Error');
+    expect(pod?.status?.containerStatuses?.[0]?.started).toBe(false);
   });
 
   it('leaves a Pod with an unknown image Pending with ErrImagePull', async () => {

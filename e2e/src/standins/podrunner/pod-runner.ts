@@ -195,7 +195,9 @@ export class PodRunner {
   /** Resolve images, write volumes (refresh on change), start containers that have not started. */
   private async prepareAndStart(pod: Pod, run: PodRun): Promise<void> {
     const containers = pod.spec?.containers ?? [];
-    const unknown = containers.find((c) => !resolveImage(this.o.images, c.image));
+    const unknown = [...(pod.spec?.initContainers ?? []), ...containers].find(
+      (c) => !resolveImage(this.o.images, c.image),
+    );
     if (unknown) {
       run.waiting = {
         reason: 'ErrImagePull',
@@ -228,7 +230,47 @@ export class PodRunner {
       return;
     }
     delete run.waiting;
+    if (!(await this.runInitContainers(pod, run))) return;
     for (const c of containers) if (!run.containers.has(c.name)) this.startContainer(pod, run, c.name);
+  }
+
+  /**
+   * Run init containers in order, each to completion, as the kubelet does; true once all
+   * succeeded. A failed one fails the pod (restartPolicy Never, as Jobs use) or is retried.
+   */
+  private async runInitContainers(pod: Pod, run: PodRun): Promise<boolean> {
+    const inits = pod.spec?.initContainers ?? [];
+    run.init ??= { next: 0 };
+    const init = run.init;
+    if (init.failed) return false;
+    if (init.next >= inits.length) return true;
+    if (init.proc?.running) {
+      run.waiting = {
+        reason: 'PodInitializing',
+        message: `init container ${inits[init.next]?.name} running`,
+      };
+      return false;
+    }
+    const spec = inits[init.next]!;
+    await mountContainer(run.root, spec, run.layout!);
+    const launch = containerLaunch(pod, spec, {
+      podRoot: run.root,
+      podIP: run.ip,
+      image: resolveImage(this.o.images, spec.image)!,
+      ...this.sources(pod.metadata.namespace ?? ''),
+    });
+    const key = `pod:${objectKey(pod)}`;
+    const proc = new ContainerProcess(launch, join(run.dir, 'logs', `${spec.name}.log`), (exit) => {
+      delete init.proc;
+      if (exit.code === 0) init.next++;
+      else if ((pod.spec?.restartPolicy ?? 'Always') === 'Never')
+        init.failed = { name: spec.name, exitCode: exit.code };
+      this.queue.enqueue(key);
+    });
+    init.proc = proc;
+    run.waiting = { reason: 'PodInitializing', message: `init container ${spec.name} running` };
+    this.log.info('init container started', { pod: objectKey(pod), container: spec.name, pid: proc.pid });
+    return false;
   }
 
   private startContainer(pod: Pod, run: PodRun, name: string): void {
@@ -315,6 +357,7 @@ export class PodRunner {
     const run = this.runs.get(key);
     if (!run) return;
     run.stopping = true;
+    await run.init?.proc?.stop(graceMs);
     for (const c of run.containers.values()) {
       if (c.restartTimer) clearTimeout(c.restartTimer);
       if (c.probeTimer) clearInterval(c.probeTimer);

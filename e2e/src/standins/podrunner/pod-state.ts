@@ -27,6 +27,8 @@ export interface PodRun {
   waiting?: { reason: string; message: string };
   containers: Map<string, ContainerRun>;
   stopping: boolean;
+  /** Init containers run one after another before the containers; `next` is the one to run. */
+  init?: { next: number; proc?: ContainerProcess; failed?: { name: string; exitCode: number } };
 }
 
 export const iso = (d = new Date()): string => d.toISOString().replace(/\.\d+Z$/, 'Z');
@@ -44,6 +46,7 @@ export function terminatedState(e: Exit, startedAt: Date): ContainerState {
 }
 
 function phaseOf(pod: Pod, run: PodRun): PodStatus['phase'] {
+  if (run.init?.failed) return 'Failed';
   if (run.waiting) return 'Pending';
   const states = [...run.containers.values()];
   const allDone = states.length > 0 && states.every((c) => c.state.terminated && !c.restartTimer);
@@ -100,9 +103,16 @@ export function podStatus(pod: Pod, run: PodRun, now = new Date()): PodStatus {
     { type: 'Ready', status: flag(allReady), reason: allReady ? '' : 'ContainersNotReady', message: '' },
     now,
   );
+  const initFailed = run.init?.failed;
   return {
     phase,
     ...(run.waiting ? { reason: run.waiting.reason, message: run.waiting.message } : {}),
+    ...(initFailed
+      ? {
+          reason: 'Init:Error',
+          message: `init container ${initFailed.name} exited with ${initFailed.exitCode}`,
+        }
+      : {}),
     hostIP: '127.0.0.1',
     podIP: run.ip,
     podIPs: [{ ip: run.ip }],
