@@ -1,6 +1,6 @@
 /**
  * A whole tier-1 fleet in one process: a hub API server with the OCM hub CRDs and the placement
- * scheduler (plus a pod runner for hub workloads), and per managed cluster an API server with
+ * scheduler (plus a pod runner and a load-balancer stand-in for hub workloads), and per managed cluster an API server with
  * the klusterlet CRDs, joined to the hub, running the work agent, lease checker, registration
  * agent, claim syncer and a pod runner. `stop()` stops everything, processes included.
  */
@@ -15,6 +15,7 @@ import { startApiServer, type ApiServer } from '../apiserver/index.js';
 import { ClaimSyncer } from '../standins/claim-syncer.js';
 import { joinCluster } from '../standins/clusteradm.js';
 import { LeaseChecker } from '../standins/lease/lease-checker.js';
+import { LoadBalancerStandIn } from '../standins/loadbalancer/load-balancer.js';
 import { HUB_CRDS, MANAGED_CLUSTER_CRDS } from '../standins/ocm-crds.js';
 import { PlacementScheduler } from '../standins/placement/placement-scheduler.js';
 import type { ImageRegistry } from '../standins/podrunner/images.js';
@@ -32,8 +33,12 @@ export interface FleetClusterSpec {
 
 export interface FleetOptions {
   clusters: FleetClusterSpec[];
-  /** Images the pod runners can start; without it no pod runner runs. */
-  podRunnerImages?: ImageRegistry;
+  /**
+   * Images the pod runners can start; without it no pod runner runs. A function gets a registry
+   * per cluster ("hub" for the hub), e.g. to hand an agent image that cluster's API credentials
+   * (the pod runner provides no in-cluster service account).
+   */
+  podRunnerImages?: ImageRegistry | ((cluster: PodRunnerCluster) => ImageRegistry | Promise<ImageRegistry>);
   /** Run a pod runner on the hub too (default: when podRunnerImages is given). */
   hubPods?: boolean;
   /** Root for kubeconfigs, pod directories and PVCs; default a fresh temp dir removed on stop. */
@@ -50,6 +55,21 @@ export interface FleetOptions {
   caBundle?: { configMap: string; key: string };
   restartBackoffMs?: number;
   logger?: Logger;
+}
+
+/** What a per-cluster image registry function learns about the cluster it runs pods for. */
+export interface PodRunnerCluster {
+  name: string;
+  server: ApiServer;
+  /** Admin kubeconfig of that cluster. */
+  kubeconfigPath: string;
+  /** Where the fleet keeps that cluster's files (pod directories are below it). */
+  dir: string;
+}
+
+async function imagesFor(o: FleetOptions, c: PodRunnerCluster): Promise<ImageRegistry> {
+  const images = o.podRunnerImages ?? {};
+  return typeof images === 'function' ? images(c) : images;
 }
 
 export interface FleetCluster {
@@ -91,6 +111,7 @@ export class Fleet {
   readonly clusters = new Map<string, FleetCluster>();
   hubPodRunner?: PodRunner;
   private scheduler?: PlacementScheduler;
+  private loadBalancer?: LoadBalancerStandIn;
   private ownsWorkDir = false;
 
   private constructor(
@@ -117,12 +138,14 @@ export class Fleet {
         fleet.hubPodRunner = new PodRunner({
           name: 'hub',
           client: hubClient,
-          images: o.podRunnerImages,
+          images: await imagesFor(o, { name: 'hub', server: hub, kubeconfigPath: kc, dir: join(workDir, 'hub') }),
           rootDir: join(workDir, 'hub'),
           logger: fleet.log,
           ...(o.restartBackoffMs ? { restartBackoffMs: o.restartBackoffMs } : {}),
         });
         await fleet.hubPodRunner.start();
+        fleet.loadBalancer = new LoadBalancerStandIn({ client: hubClient, logger: fleet.log });
+        await fleet.loadBalancer.start();
       }
       for (const c of o.clusters) await fleet.addCluster(c);
     } catch (e) {
@@ -184,7 +207,7 @@ export class Fleet {
       cluster.podRunner = new PodRunner({
         name: spec.name,
         client,
-        images: o.podRunnerImages,
+        images: await imagesFor(o, { name: spec.name, server, kubeconfigPath, dir: join(this.workDir, spec.name) }),
         rootDir: join(this.workDir, spec.name),
         logger: this.log,
         ...(o.restartBackoffMs ? { restartBackoffMs: o.restartBackoffMs } : {}),
@@ -222,7 +245,7 @@ export class Fleet {
 
   async stop(): Promise<void> {
     for (const name of [...this.clusters.keys()]) await this.removeCluster(name);
-    await Promise.allSettled([this.scheduler?.stop(), this.hubPodRunner?.stop()]);
+    await Promise.allSettled([this.scheduler?.stop(), this.hubPodRunner?.stop(), this.loadBalancer?.stop()]);
     await this.hub.close();
     if (this.ownsWorkDir) await rm(this.workDir, { recursive: true, force: true });
   }
