@@ -193,6 +193,8 @@ export function renderAggregatorJob(job: ResolvedJob): KubeObject {
               name: 'aggregator',
               image: job.serverImage,
               args: ['aggregate', '--config', CONFIG_FILE],
+              // The aggregator binds its pod IP when given one (see runAggregate).
+              env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
               ports: [{ name: 'grpc', containerPort: aggregatorPort(job), protocol: 'TCP' }],
               volumeMounts: [
                 { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
