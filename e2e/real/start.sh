@@ -98,12 +98,14 @@ if [[ $ready != 1 ]]; then
 fi
 log "kube-apiserver ready on https://127.0.0.1:$API_PORT"
 if [[ -x $BIN/kube-controller-manager ]]; then
-  # GC, namespace deletion, service-account tokens: what a real cluster runs besides the API.
+  # GC, namespace deletion, service-account tokens, kubernetes.io/* CSR signing (klusterlet
+  # join): what a real cluster runs besides the API server.
   start_bg kube-controller-manager "$BIN/kube-controller-manager" \
     --kubeconfig "$RUN/kcm.kubeconfig" --authentication-kubeconfig "$RUN/kcm.kubeconfig" \
     --authorization-kubeconfig "$RUN/kcm.kubeconfig" --leader-elect=false \
     --bind-address 127.0.0.1 --secure-port 0 \
     --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
+    --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
     --use-service-account-credentials --v 1
 fi
 
