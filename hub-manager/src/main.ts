@@ -176,7 +176,12 @@ export async function startHubManager(
 
 /** `hub-manager aggregate --config <file>`: exits 0 when the job completed, 1 when it failed. */
 export async function runAggregate(configFile: string): Promise<number> {
-  const agg = await startAggregator(await readConfigFile(configFile), { configPath: configFile });
+  const config = await readConfigFile(configFile);
+  // Bind the pod's own address when the downward API provides it (tier-1 pods share one host).
+  const podIp = process.env.POD_IP;
+  const agg = await startAggregator(podIp ? { ...config, listen: { ...config.listen, host: podIp } } : config, {
+    configPath: configFile,
+  });
   process.stdout.write(JSON.stringify({ event: 'listening', port: agg.port }) + '\n');
   const stop = (): void => void agg.close().then(() => process.exit(143));
   process.once('SIGTERM', stop);
