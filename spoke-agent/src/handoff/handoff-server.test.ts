@@ -330,6 +330,7 @@ describe('HandoffServer', () => {
     expect((await put(r, UPDATE)).status).toBe(200);
     const first = await r.result;
     await r.close();
+    await writeFile(join(r.workDir, '.update-0badc0de.partial'), 'left by a killed agent');
     const again = await server.openRound({
       roundId: r.roundId,
       token: r.token,
@@ -346,6 +347,7 @@ describe('HandoffServer', () => {
     });
     expect(again.token).toBe(r.token);
     await expect(again.result).resolves.toEqual(first);
+    expect((await readdir(r.workDir)).sort()).toEqual(['result.json', 'update.safetensors']);
     expect((await put(again, UPDATE)).status).toBe(409);
     await again.close();
     await expect(

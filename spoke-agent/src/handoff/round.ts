@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from '@ocm-fl/common/logger.js';
@@ -53,8 +53,15 @@ export class Round {
     return { ...this.metricsValue };
   }
 
-  /** Adopt a result persisted before an agent restart; true when the round is already done. */
+  /**
+   * Adopt a result persisted before an agent restart; true when the round is already done.
+   * Temporary files of uploads a previous agent process was receiving are removed first.
+   */
   async resume(): Promise<boolean> {
+    for (const f of await readdir(this.opts.workDir)) {
+      if (/^\.(update|result)-[0-9a-f]+\.partial$/.test(f))
+        await rm(join(this.opts.workDir, f), { force: true });
+    }
     let saved: RoundResult & { roundId?: string };
     try {
       saved = JSON.parse(await readFile(join(this.opts.workDir, RESULT_FILE), 'utf8')) as RoundResult & {
