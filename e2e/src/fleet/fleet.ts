@@ -138,8 +138,14 @@ export class Fleet {
         fleet.hubPodRunner = new PodRunner({
           name: 'hub',
           client: hubClient,
-          images: await imagesFor(o, { name: 'hub', server: hub, kubeconfigPath: kc, dir: join(workDir, 'hub') }),
+          images: await imagesFor(o, {
+            name: 'hub',
+            server: hub,
+            kubeconfigPath: kc,
+            dir: join(workDir, 'hub'),
+          }),
           rootDir: join(workDir, 'hub'),
+          serviceAccountKubeconfig: kc,
           logger: fleet.log,
           ...(o.restartBackoffMs ? { restartBackoffMs: o.restartBackoffMs } : {}),
         });
@@ -207,8 +213,14 @@ export class Fleet {
       cluster.podRunner = new PodRunner({
         name: spec.name,
         client,
-        images: await imagesFor(o, { name: spec.name, server, kubeconfigPath, dir: join(this.workDir, spec.name) }),
+        images: await imagesFor(o, {
+          name: spec.name,
+          server,
+          kubeconfigPath,
+          dir: join(this.workDir, spec.name),
+        }),
         rootDir: join(this.workDir, spec.name),
+        serviceAccountKubeconfig: kubeconfigPath,
         logger: this.log,
         ...(o.restartBackoffMs ? { restartBackoffMs: o.restartBackoffMs } : {}),
       });

@@ -7,7 +7,8 @@
  * after `=` as in `--cert=/etc/x/tls.crt`) to its local place; programs therefore take paths
  * from args/env and need nothing else. Network: each pod gets its own loopback address
  * (127.x.y.z on Linux) as `status.podIP`, passed as env `POD_IP`; programs should listen on it
- * (or on port 0) so pods using the same containerPort do not collide.
+ * (or on port 0) so pods using the same containerPort do not collide. API credentials: a pod
+ * that mounts its service-account token (the default) gets `KUBECONFIG` instead.
  */
 import { containerArgv, type ImageSpec } from './images.js';
 import type { Container, EnvVar, Pod } from './types.js';
@@ -23,6 +24,11 @@ export interface LaunchContext {
   configMap: (name: string) => Record<string, string> | undefined;
   /** Decoded secret data. */
   secret: (name: string) => Record<string, string> | undefined;
+  /**
+   * The tier-1 form of the mounted service-account token: a kubeconfig for this cluster's API
+   * server, given as env `KUBECONFIG` unless the pod sets `automountServiceAccountToken: false`.
+   */
+  serviceAccountKubeconfig?: string;
 }
 
 export interface Launch {
@@ -122,6 +128,8 @@ export function containerLaunch(pod: Pod, c: Container, ctx: LaunchContext): Lau
   for (const k of Object.keys(env)) env[k] = rewrite(env[k] ?? '');
   env.POD_ROOT = ctx.podRoot;
   env.POD_IP ??= ctx.podIP;
+  if (ctx.serviceAccountKubeconfig && pod.spec?.automountServiceAccountToken !== false)
+    env.KUBECONFIG ??= ctx.serviceAccountKubeconfig;
   env.HOSTNAME = pod.metadata.name ?? '';
   const expand = (s: string): string => rewrite(expandVars(s, env));
   const argv = containerArgv(ctx.image, c.command?.map(expand), c.args?.map(expand));

@@ -15,6 +15,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const mode = process.env.MODE;
 if (process.env.CONFIG) console.log('config:' + fs.readFileSync(process.env.CONFIG, 'utf8'));
+console.log('kubeconfig:' + (process.env.KUBECONFIG ?? 'none'));
 console.log('pod-ip:' + process.env.POD_IP + ' ns:' + process.env.MY_NS + ' key:' + process.env.SECRET_KEY);
 if (mode === 'crash-once') {
   const f = path.join(process.argv[2], 'count');
@@ -84,6 +85,7 @@ beforeAll(async () => {
     client,
     rootDir: dir,
     restartBackoffMs: 100,
+    serviceAccountKubeconfig: '/sa/kubeconfig',
     images: { 'test/app:1': { entrypoint: [process.execPath, join(dir, 'app.cjs')] } },
   });
   await runner.start();
@@ -134,6 +136,7 @@ describe('pod runner', () => {
     );
     expect(log).toContain('config:hello');
     expect(log).toContain('ns:default key:sekret');
+    expect(log).toContain('kubeconfig:/sa/kubeconfig');
 
     await client.delete('apps/v1', 'Deployment', 'web', 'default');
     await waitFor('pods gone', async () => (await podsOf('app=crash-once')).length === 0);
@@ -144,7 +147,7 @@ describe('pod runner', () => {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'p1', namespace: 'default' },
-      spec: template('run').spec,
+      spec: { ...template('run').spec, automountServiceAccountToken: false },
     });
     await waitFor(
       'pod running',
@@ -152,6 +155,8 @@ describe('pod runner', () => {
     );
     const file = join(runner.podDir('default', 'p1'), 'root', 'etc', 'app', 'msg');
     expect(await readFile(file, 'utf8')).toBe('hello');
+    const p1log = await readFile(join(runner.podDir('default', 'p1'), 'logs', 'main.log'), 'utf8');
+    expect(p1log).toContain('kubeconfig:none'); // no API credentials without the token mount
     const cm = await client.get<KubeObject>('v1', 'ConfigMap', 'cfg', 'default');
     if (!cm) throw new Error('configmap cfg missing');
     await client.update({ ...cm, data: { msg: 'again' } } as KubeObject);

@@ -35,6 +35,8 @@ export interface PodRunnerOptions {
   rootDir: string;
   /** First restart delay of a crashed container (doubling, capped at 30 s); kubelet uses 10 s. */
   restartBackoffMs?: number;
+  /** Kubeconfig given to pods that mount their service-account token (see container-env.ts). */
+  serviceAccountKubeconfig?: string;
   /** Cap on readiness probe periods, so demos do not wait 10 s per probe. Default 1 s. */
   maxProbePeriodMs?: number;
   logger?: Logger;
@@ -175,6 +177,7 @@ export class PodRunner {
   private sources(ns: string): {
     configMap: (n: string) => Record<string, string> | undefined;
     secret: (n: string) => Record<string, string> | undefined;
+    serviceAccountKubeconfig?: string;
   } {
     return {
       configMap: (n) => {
@@ -189,6 +192,9 @@ export class PodRunner {
             )
           : undefined;
       },
+      ...(this.o.serviceAccountKubeconfig
+        ? { serviceAccountKubeconfig: this.o.serviceAccountKubeconfig }
+        : {}),
     };
   }
 

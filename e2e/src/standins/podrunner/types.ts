@@ -72,6 +72,7 @@ export interface PodSpec {
   volumes?: Volume[];
   restartPolicy?: 'Always' | 'OnFailure' | 'Never';
   serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
   terminationGracePeriodSeconds?: number;
   activeDeadlineSeconds?: number;
   nodeName?: string;
