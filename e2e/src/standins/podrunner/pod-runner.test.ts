@@ -155,8 +155,9 @@ describe('pod runner', () => {
     );
     const file = join(runner.podDir('default', 'p1'), 'root', 'etc', 'app', 'msg');
     expect(await readFile(file, 'utf8')).toBe('hello');
-    const p1log = await readFile(join(runner.podDir('default', 'p1'), 'logs', 'main.log'), 'utf8');
-    expect(p1log).toContain('kubeconfig:none'); // no API credentials without the token mount
+    const p1log = join(runner.podDir('default', 'p1'), 'logs', 'main.log');
+    await waitFor('p1 logged', async () => (await readFile(p1log, 'utf8')).includes('pod-ip:'));
+    expect(await readFile(p1log, 'utf8')).toContain('kubeconfig:none'); // no API credentials without the token mount
     const cm = await client.get<KubeObject>('v1', 'ConfigMap', 'cfg', 'default');
     if (!cm) throw new Error('configmap cfg missing');
     await client.update({ ...cm, data: { msg: 'again' } } as KubeObject);
