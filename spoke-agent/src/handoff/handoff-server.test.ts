@@ -249,6 +249,35 @@ describe('HandoffServer', () => {
     await r.close();
   });
 
+  it('honours Expect: 100-continue: refuses before the body, or asks for it', async () => {
+    const r = await open();
+    const send = (length: number): Promise<{ status: number; continued: boolean }> =>
+      new Promise((resolve, reject) => {
+        let continued = false;
+        const req = request(`${r.url}/update`, {
+          method: 'PUT',
+          headers: {
+            Authorization: `Bearer ${r.token}`,
+            Expect: '100-continue',
+            'Content-Length': length,
+            'X-FL-Examples': '3',
+          },
+        });
+        req.on('continue', () => {
+          continued = true;
+          req.end(UPDATE);
+        });
+        req.on('response', (res) =>
+          res.resume().on('end', () => resolve({ status: res.statusCode ?? 0, continued })),
+        );
+        req.on('error', reject);
+        req.flushHeaders();
+      });
+    expect(await send(10 * 1024 * 1024)).toEqual({ status: 413, continued: false });
+    expect(await send(UPDATE.length)).toEqual({ status: 200, continued: true });
+    await r.close();
+  });
+
   it('never shows a half-written update under the final name', async () => {
     const r = await open();
     const c = call(`${r.url}/update`, {
