@@ -26,6 +26,15 @@ describe('loadConfig', () => {
       kubeconfig,
     });
     expect(cfg.handoffUrl).toBeUndefined();
+    expect(cfg.healthHost).toBe('0.0.0.0');
+    expect(cfg.handoffHost).toBe('0.0.0.0');
+  });
+
+  it('listens on POD_IP when set, unless a host is configured', () => {
+    const env = { ...base, POD_IP: '127.1.0.7' } as NodeJS.ProcessEnv;
+    expect(loadConfig([], env)).toMatchObject({ healthHost: '127.1.0.7', handoffHost: '127.1.0.7' });
+    const own = loadConfig(['--handoff-host', '0.0.0.0'], { ...env, FL_HEALTH_HOST: '::' });
+    expect(own).toMatchObject({ healthHost: '::', handoffHost: '0.0.0.0' });
   });
 
   it('lets flags win over env, and env over the ConfigMap directory', () => {

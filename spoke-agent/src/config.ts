@@ -135,6 +135,18 @@ function validateMirrors(cfg: AgentConfig): void {
   });
 }
 
+/**
+ * Listen on the pod's own address when known: tier-1 pods share one network namespace (each
+ * with its own loopback IP), so 0.0.0.0 would make agents on the same machine collide.
+ */
+function listenHosts(vars: Record<string, string | undefined>): { handoffHost: string; healthHost: string } {
+  const dflt = vars[AGENT_ENV.podIp] || '0.0.0.0';
+  return {
+    handoffHost: vars[RUNTIME_ENV.handoffHost] || dflt,
+    healthHost: vars[RUNTIME_ENV.healthHost] || dflt,
+  };
+}
+
 const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
 
 /**
@@ -165,8 +177,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Run
     leasePeriodMs: Math.round(
       positiveNumber(vars, RUNTIME_ENV.leasePeriodSeconds, DEFAULT_LEASE_PERIOD_SECONDS) * 1000,
     ),
-    handoffHost: vars[RUNTIME_ENV.handoffHost] || '0.0.0.0',
+    ...listenHosts(vars),
     ...(url ? { handoffUrl: url } : {}),
-    healthHost: vars[RUNTIME_ENV.healthHost] || '0.0.0.0',
   };
 }

@@ -9,6 +9,8 @@ export const AGENT_ENV = {
   clusterName: 'FL_CLUSTER_NAME',
   namespace: 'FL_AGENT_NAMESPACE',
   podName: 'POD_NAME',
+  /** Downward API status.podIP: the agent's default listen address. */
+  podIp: 'POD_IP',
   healthPort: 'FL_HEALTH_PORT',
   handoffPort: 'FL_HANDOFF_PORT',
   /** host:port trainers use to reach the agent's handoff Service. */
