@@ -94,6 +94,8 @@ describe('agent ManifestWork', () => {
     expect(pod(w).securityContext.runAsNonRoot).toBe(true);
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'health' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'health' });
+    // The agent listens on its pod address; the pod runner and kubelet both fill it in.
+    expect(c.env).toContainEqual({ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
     expect(c.resources.requests).toBeDefined();
     expect(c.resources.limits).toBeDefined();
     expect(find(w, 'Deployment').metadata.namespace).toBe(DEFAULT_INSTALL_NAMESPACE);
@@ -137,8 +139,22 @@ describe('agent ManifestWork', () => {
     const role = find(w, 'Role');
     const lease = role.rules.find((r: Any) => r.resources.includes('leases') && r.resourceNames);
     expect(lease).toEqual(expect.objectContaining({ resourceNames: ['federated-learning'] }));
-    const secret = role.rules.find((r: Any) => r.resources.includes('secrets'));
-    expect(secret.resourceNames).toEqual([CLIENT_CERT_SECRET]);
+    // Per-round token Secrets fl-<task>-r<round> (trainer-driver.ts): names unknown in advance.
+    expect(role.rules.filter((r: Any) => r.resources.includes('secrets'))).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'get', 'list', 'delete'] },
+    ]);
+    expect(role.rules.find((r: Any) => r.resources.includes('jobs')).verbs).toEqual([
+      'create',
+      'get',
+      'list',
+      'delete',
+    ]);
+    expect(role.rules.find((r: Any) => r.resources.includes('federatedlearningtasks/status')).verbs).toEqual([
+      'update',
+    ]);
+    // Nothing the agent never calls.
+    const resources = role.rules.flatMap((r: Any) => r.resources);
+    for (const unused of ['pods', 'pods/log', 'events']) expect(resources).not.toContain(unused);
     expect(role.rules.flatMap((r: Any) => r.verbs)).not.toContain('*');
     const cr = find(w, 'ClusterRole');
     expect(cr.rules).toEqual([

@@ -70,6 +70,8 @@ function container(v: AgentValues, mounts: Obj[]): Obj {
     envFrom: [{ configMapRef: { name: AGENT_OBJECTS.configConfigMap } }],
     env: [
       { name: AGENT_ENV.podName, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      // The agent listens on its pod address (and args may say `$(POD_IP)`); see spoke-agent config.
+      { name: AGENT_ENV.podIp, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
       ...v.proxy.env,
       // Node trusts the proxy CA for HTTPS through the proxy; the hub CA is separate (mTLS).
       ...(v.proxy.caBundlePem ? [{ name: 'NODE_EXTRA_CA_CERTS', value: AGENT_PATHS.proxyCaFile }] : []),

@@ -1,12 +1,12 @@
 /**
  * Least-privilege RBAC for the agent on its own cluster. Namespaced rights (Role) cover its
- * Lease, its tasks, the Jobs/Pods it starts and its client-cert Secret; the only cluster-scoped
+ * Lease, its tasks, the trainer Jobs and round token Secrets it starts; the only cluster-scoped
  * right (ClusterRole) is reading the FederatedLearningTask CRD, so the agent can report
  * "not ready" clearly when the CRD is missing instead of failing its watch.
  */
 import type { KubeObject } from '@ocm-fl/common/api/meta.js';
 import { TASK_PLURAL } from '@ocm-fl/common/api/task.js';
-import { CLIENT_CERT_SECRET, FL_GROUP, LEASE_NAME } from '@ocm-fl/common/names.js';
+import { FL_GROUP, LEASE_NAME } from '@ocm-fl/common/names.js';
 import { AGENT_OBJECTS } from './types.js';
 
 export interface PolicyRule {
@@ -20,6 +20,14 @@ type Rbac = KubeObject & { rules?: PolicyRule[]; roleRef?: unknown; subjects?: u
 
 const RBAC = 'rbac.authorization.k8s.io/v1';
 
+/**
+ * Exactly what the agent calls on its own cluster (spoke-agent: health/lease.ts, tasks/,
+ * trainer/trainer-driver.ts): its Lease; task list/watch/get and status update; the trainer
+ * Jobs and the per-round token Secrets (`fl-<task>-r<round>`, names unknown in advance, so
+ * get/list/create/delete cannot be restricted by name; this also covers reading its own
+ * client-cert Secret, which it normally takes from the mounted volume). Jobs are polled, not
+ * watched; Pods, logs and Events are not read or written by the agent.
+ */
 export function agentRoleRules(): PolicyRule[] {
   return [
     // `create` cannot be restricted by name (the object does not exist yet).
@@ -27,16 +35,13 @@ export function agentRoleRules(): PolicyRule[] {
     {
       apiGroups: ['coordination.k8s.io'],
       resources: ['leases'],
-      verbs: ['get', 'update', 'patch'],
+      verbs: ['get', 'update'],
       resourceNames: [LEASE_NAME],
     },
     { apiGroups: [FL_GROUP], resources: [TASK_PLURAL], verbs: ['get', 'list', 'watch'] },
-    { apiGroups: [FL_GROUP], resources: [`${TASK_PLURAL}/status`], verbs: ['get', 'update', 'patch'] },
-    { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list', 'watch', 'delete'] },
-    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
-    { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
-    { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'watch'], resourceNames: [CLIENT_CERT_SECRET] },
-    { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+    { apiGroups: [FL_GROUP], resources: [`${TASK_PLURAL}/status`], verbs: ['update'] },
+    { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list', 'delete'] },
+    { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'get', 'list', 'delete'] },
   ];
 }
 
