@@ -13,6 +13,8 @@ export interface HubManagerConfig {
   agentImage: string;
   /** Agent container command override (tier 1 runs the agent with tsx). */
   agentCommand?: string[];
+  /** Agent container args (kubelet expands `$(VAR)`, e.g. `--handoff-url=http://$(POD_IP):8081` in tier 1). */
+  agentArgs?: string[];
   logLevel: string;
   leaderElect: boolean;
   leaseDurationSeconds: number;
@@ -44,6 +46,7 @@ const FLAGS: Record<
   image: { env: 'HUB_MANAGER_IMAGE', key: 'image', kind: 'str' },
   'agent-image': { env: 'AGENT_IMAGE', key: 'agentImage', kind: 'str' },
   'agent-command': { env: 'AGENT_COMMAND', key: 'agentCommand', kind: 'list' },
+  'agent-args': { env: 'AGENT_ARGS', key: 'agentArgs', kind: 'list' },
   'log-level': { env: 'LOG_LEVEL', key: 'logLevel', kind: 'str' },
   'leader-elect': { env: 'LEADER_ELECT', key: 'leaderElect', kind: 'bool' },
   'lease-duration-seconds': { env: 'LEASE_DURATION_SECONDS', key: 'leaseDurationSeconds', kind: 'int' },

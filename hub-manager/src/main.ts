@@ -71,6 +71,7 @@ async function startComponents(
         agentImage: config.agentImage,
         logLevel: config.logLevel,
         ...(config.agentCommand ? { agentCommand: config.agentCommand } : {}),
+        ...(config.agentArgs ? { agentArgs: config.agentArgs } : {}),
       },
       caBundle: () => ca.bundle(),
     },
@@ -179,9 +180,12 @@ export async function runAggregate(configFile: string): Promise<number> {
   const config = await readConfigFile(configFile);
   // Bind the pod's own address when the downward API provides it (tier-1 pods share one host).
   const podIp = process.env.POD_IP;
-  const agg = await startAggregator(podIp ? { ...config, listen: { ...config.listen, host: podIp } } : config, {
-    configPath: configFile,
-  });
+  const agg = await startAggregator(
+    podIp ? { ...config, listen: { ...config.listen, host: podIp } } : config,
+    {
+      configPath: configFile,
+    },
+  );
   process.stdout.write(JSON.stringify({ event: 'listening', port: agg.port }) + '\n');
   const stop = (): void => void agg.close().then(() => process.exit(143));
   process.once('SIGTERM', stop);
