@@ -5,6 +5,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 CACHE=${REAL_CACHE:-$ROOT/.cache/real}
+export REAL_RUN=${REAL_RUN:-$CACHE/run}
 cd "$ROOT"
 t0=$SECONDS
 bash "$HERE/prepare.sh"

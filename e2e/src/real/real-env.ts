@@ -93,12 +93,8 @@ function kubeConfigFor(
   return kc;
 }
 
-/** A client acting as ServiceAccount `namespace/name`, with a token from the TokenRequest API. */
-export async function serviceAccountClient(
-  env: RealEnv,
-  namespace: string,
-  name: string,
-): Promise<KubeClient> {
+/** A token of ServiceAccount `namespace/name` from the TokenRequest API. */
+export async function serviceAccountToken(env: RealEnv, namespace: string, name: string): Promise<string> {
   const { stdout } = await run('kubectl', [
     '--kubeconfig',
     env.kubeconfig,
@@ -110,7 +106,23 @@ export async function serviceAccountClient(
     '--duration',
     '2h',
   ]);
-  return KubeClient.fromKubeConfig(kubeConfigFor(env, { token: stdout.trim() }));
+  return stdout.trim();
+}
+
+/** A client acting as ServiceAccount `namespace/name`. */
+export async function serviceAccountClient(
+  env: RealEnv,
+  namespace: string,
+  name: string,
+): Promise<KubeClient> {
+  return KubeClient.fromKubeConfig(
+    kubeConfigFor(env, { token: await serviceAccountToken(env, namespace, name) }),
+  );
+}
+
+/** Writes a kubeconfig file for a token (for code that takes a kubeconfig path). */
+export async function writeTokenKubeconfig(env: RealEnv, file: string, token: string): Promise<void> {
+  await writeFile(file, kubeConfigFor(env, { token }).exportConfig(), { mode: 0o600 });
 }
 
 export interface CertIdentity {

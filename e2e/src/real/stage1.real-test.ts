@@ -4,7 +4,7 @@
  * ServiceAccount token, and the tier-1 stand-ins for the klusterlet's registration and work
  * agents pointed at the real server. Run by e2e/real/run.sh only (suffix `.real-test.ts`).
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -17,7 +17,7 @@ import {
   type ManagedClusterAddOn,
   type ManifestWork,
 } from '@ocm-fl/common/api/ocm.js';
-import type { KubeClient } from '@ocm-fl/common/kube/client.js';
+import { KubeClient } from '@ocm-fl/common/kube/client.js';
 import { createLogger } from '@ocm-fl/common/logger.js';
 import {
   ADDON_NAME,
@@ -37,8 +37,12 @@ import {
 import { defaultConfig } from '@ocm-fl/hub-manager/config.js';
 import { startHubManager, type HubManager } from '@ocm-fl/hub-manager/main.js';
 import { DEFAULT_CA_SECRET } from '@ocm-fl/hub-manager/registration/ca-secret.js';
+import { LeaseChecker } from '@ocm-fl/e2e/standins/lease/lease-checker.js';
 import { RegistrationAgent } from '@ocm-fl/e2e/standins/registration/registration-agent.js';
 import { WorkAgent } from '@ocm-fl/e2e/standins/work/work-agent.js';
+import { startAgent, type Agent } from '@ocm-fl/spoke-agent/agent.js';
+import { loadConfig } from '@ocm-fl/spoke-agent/config.js';
+import { IdentityWatcher } from '@ocm-fl/spoke-agent/identity/identity-watcher.js';
 import { klusterletRbac } from './klusterlet-rbac.js';
 import {
   adminClient,
@@ -49,6 +53,8 @@ import {
   loadRealEnv,
   run,
   serviceAccountClient,
+  serviceAccountToken,
+  writeTokenKubeconfig,
   type RealEnv,
 } from './real-env.js';
 
@@ -67,6 +73,9 @@ let admin: KubeClient;
 let hubManager: HubManager | undefined;
 let registration: RegistrationAgent | undefined;
 let work: WorkAgent | undefined;
+let agent: Agent | undefined;
+let identity: IdentityWatcher | undefined;
+let leases: LeaseChecker | undefined;
 let scratch: string;
 
 const helm = (...args: string[]): Promise<{ stdout: string }> =>
@@ -81,6 +90,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await leases?.stop();
+  await agent?.stop();
+  identity?.stop();
   await registration?.stop();
   await work?.stop();
   await hubManager?.stop();
@@ -255,6 +267,71 @@ describe('real kube-apiserver, helm and clusteradm', () => {
     expect(now && isApproved(now)).toBe(false);
     expect(now?.status?.certificate).toBeUndefined();
   });
+  it('the spoke agent, started with its ManifestWork ServiceAccount and issued certificate, makes the addon Available', async () => {
+    const mw = await admin.get<ManifestWork>(WORK_API_VERSION, 'ManifestWork', DEPLOY_WORK_NAME, CLUSTER);
+    const deployment = mw?.spec?.workload.manifests.find((m) => m.kind === 'Deployment') as
+      (KubeObject & { spec?: { template?: { spec?: { serviceAccountName?: string } } } }) | undefined;
+    const sa = deployment?.spec?.template?.spec?.serviceAccountName ?? 'default';
+    const ns = DEFAULT_INSTALL_NAMESPACE;
+    // The files a kubelet would mount: client cert Secret and CA bundle.
+    const certDir = path.join(scratch, 'agent-cert');
+    const configDir = path.join(scratch, 'agent-config'); // empty: everything comes from flags
+    await mkdir(certDir, { recursive: true });
+    await mkdir(configDir, { recursive: true });
+    const secret = await admin.get<Secret>('v1', 'Secret', CLIENT_CERT_SECRET, ns);
+    await writeFile(path.join(certDir, 'tls.crt'), unb64(secret?.data?.['tls.crt']));
+    await writeFile(path.join(certDir, 'tls.key'), unb64(secret?.data?.['tls.key']), { mode: 0o600 });
+    const ca = await admin.get<Secret>('v1', 'Secret', DEFAULT_CA_SECRET, NS);
+    const caFile = path.join(scratch, 'agent-ca', 'ca-bundle.crt');
+    await mkdir(path.dirname(caFile), { recursive: true });
+    await writeFile(caFile, unb64(ca?.data?.['ca-bundle.crt'] ?? ca?.data?.['ca.crt']));
+    const kubeconfig = path.join(scratch, 'agent.kubeconfig');
+    await writeTokenKubeconfig(env, kubeconfig, await serviceAccountToken(env, ns, sa));
+    const cfg = loadConfig(
+      [
+        '--cluster-name',
+        CLUSTER,
+        '--namespace',
+        ns,
+        '--kubeconfig',
+        kubeconfig,
+        '--work-dir',
+        path.join(scratch, 'agent-work'),
+        '--health-port',
+        '0',
+        '--handoff-port',
+        '0',
+        '--handoff-host',
+        '127.0.0.1',
+        '--lease-period-seconds',
+        '1',
+        '--cert-dir',
+        certDir,
+        '--ca-file',
+        caFile,
+        '--config-dir',
+        configDir,
+      ],
+      {},
+    );
+    cfg.healthHost = '127.0.0.1';
+    identity = new IdentityWatcher({ certDir, caFile, logger: log }).start();
+    agent = await startAgent({ config: cfg, kube: KubeClient.fromFile(kubeconfig), identity, logger: log });
+    leases = new LeaseChecker({ clusterName: CLUSTER, hub: admin, spoke: admin, periodMs: 500, logger: log });
+    await leases.start();
+    const available = await eventually('Available', async () => {
+      const a = await admin.get<ManagedClusterAddOn>(
+        ADDON_API_VERSION,
+        'ManagedClusterAddOn',
+        ADDON_NAME,
+        CLUSTER,
+      );
+      const c = findCondition(a?.status?.conditions, 'Available');
+      return c?.status === 'True' ? c : undefined;
+    });
+    expect(available.reason).toBe('ManagedClusterAddOnLeaseUpdated');
+  });
+
   it('real clusteradm addon disable removes the ManagedClusterAddOn and its ManifestWork', async () => {
     await clusteradm('addon', 'disable', '--names', ADDON_NAME, '--clusters', CLUSTER);
     await eventually('ManagedClusterAddOn and ManifestWork gone', async () => {
