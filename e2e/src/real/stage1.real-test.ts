@@ -98,6 +98,20 @@ afterAll(async () => {
   await hubManager?.stop();
 });
 
+/** The files a kubelet would mount for the agent: client cert Secret, CA bundle, config dir. */
+async function writeAgentMounts(ns: string): Promise<{ certDir: string; caFile: string; configDir: string }> {
+  const certDir = path.join(scratch, 'agent-cert');
+  const configDir = path.join(scratch, 'agent-config'); // empty: everything comes from flags
+  const caFile = path.join(scratch, 'agent-ca', 'ca-bundle.crt');
+  for (const d of [certDir, configDir, path.dirname(caFile)]) await mkdir(d, { recursive: true });
+  const secret = await admin.get<Secret>('v1', 'Secret', CLIENT_CERT_SECRET, ns);
+  await writeFile(path.join(certDir, 'tls.crt'), unb64(secret?.data?.['tls.crt']));
+  await writeFile(path.join(certDir, 'tls.key'), unb64(secret?.data?.['tls.key']), { mode: 0o600 });
+  const ca = await admin.get<Secret>('v1', 'Secret', DEFAULT_CA_SECRET, NS);
+  await writeFile(caFile, unb64(ca?.data?.['ca-bundle.crt'] ?? ca?.data?.['ca.crt']));
+  return { certDir, caFile, configDir };
+}
+
 describe('real kube-apiserver, helm and clusteradm', () => {
   it('helm lint and helm template pass on the chart', async () => {
     await helm('lint', CHART);
@@ -273,18 +287,7 @@ describe('real kube-apiserver, helm and clusteradm', () => {
       (KubeObject & { spec?: { template?: { spec?: { serviceAccountName?: string } } } }) | undefined;
     const sa = deployment?.spec?.template?.spec?.serviceAccountName ?? 'default';
     const ns = DEFAULT_INSTALL_NAMESPACE;
-    // The files a kubelet would mount: client cert Secret and CA bundle.
-    const certDir = path.join(scratch, 'agent-cert');
-    const configDir = path.join(scratch, 'agent-config'); // empty: everything comes from flags
-    await mkdir(certDir, { recursive: true });
-    await mkdir(configDir, { recursive: true });
-    const secret = await admin.get<Secret>('v1', 'Secret', CLIENT_CERT_SECRET, ns);
-    await writeFile(path.join(certDir, 'tls.crt'), unb64(secret?.data?.['tls.crt']));
-    await writeFile(path.join(certDir, 'tls.key'), unb64(secret?.data?.['tls.key']), { mode: 0o600 });
-    const ca = await admin.get<Secret>('v1', 'Secret', DEFAULT_CA_SECRET, NS);
-    const caFile = path.join(scratch, 'agent-ca', 'ca-bundle.crt');
-    await mkdir(path.dirname(caFile), { recursive: true });
-    await writeFile(caFile, unb64(ca?.data?.['ca-bundle.crt'] ?? ca?.data?.['ca.crt']));
+    const { certDir, caFile, configDir } = await writeAgentMounts(ns);
     const kubeconfig = path.join(scratch, 'agent.kubeconfig');
     await writeTokenKubeconfig(env, kubeconfig, await serviceAccountToken(env, ns, sa));
     const cfg = loadConfig(
