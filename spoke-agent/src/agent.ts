@@ -111,6 +111,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
         },
       },
     ],
+    details: () => ({ certificateNotAfter: o.identity.expiry()?.toISOString() }),
   });
   lease.start();
   try {

@@ -47,4 +47,28 @@ describe('HealthServer', () => {
     expect(r.status).toBe(200);
     expect((await fetch(`${base}/nope`)).status).toBe(404);
   });
+
+  it('reports details with /readyz', async () => {
+    let notAfter = '2030-01-01T00:00:00.000Z';
+    const d = await HealthServer.start({
+      host: '127.0.0.1',
+      port: 0,
+      checks: [],
+      details: () => ({ certificateNotAfter: notAfter }),
+    });
+    try {
+      const url = `http://127.0.0.1:${d.port}/readyz`;
+      expect(await (await fetch(url)).json()).toEqual({
+        ready: true,
+        checks: {},
+        details: { certificateNotAfter: '2030-01-01T00:00:00.000Z' },
+      });
+      notAfter = '2031-01-01T00:00:00.000Z';
+      expect(((await (await fetch(url)).json()) as { details: unknown }).details).toEqual({
+        certificateNotAfter: notAfter,
+      });
+    } finally {
+      await d.close();
+    }
+  });
 });

@@ -16,6 +16,8 @@ export interface HealthServerOptions {
   readonly host?: string;
   readonly port: number;
   readonly checks: readonly ReadinessCheck[];
+  /** Facts reported with /readyz whatever the outcome (e.g. the client certificate's expiry). */
+  readonly details?: () => Record<string, unknown>;
   /** Event-loop delay (p99 over the last interval) above which /healthz fails; default 5 s. */
   readonly maxLoopDelayMs?: number;
 }
@@ -65,7 +67,7 @@ export class HealthServer {
       } else if (path === '/readyz') {
         const r = readiness(o.checks);
         status = r.ready ? 200 : 503;
-        body = r;
+        body = o.details ? { ...r, details: o.details() } : r;
       }
       res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
     });
