@@ -6,6 +6,7 @@
  */
 import { trainingSet, loadDigits } from './dataset.js';
 import { HandoffClient } from './handoff-client.js';
+import { runHubMode } from './hub-modes.js';
 import { mlpFromSafetensors, mlpToSafetensors, train } from './mlp.js';
 import { fnv1a32 } from './partition.js';
 import type { DType } from '@ocm-fl/common/model/safetensors.js';
@@ -65,6 +66,13 @@ async function run(client: HandoffClient): Promise<void> {
 }
 
 async function main(): Promise<number> {
+  // The hub runs this image too, to create the initial model and to evaluate the final one.
+  try {
+    if (runHubMode(process.env)) return 0;
+  } catch (e) {
+    log('error', { reason: e instanceof Error ? e.message : String(e) });
+    return 1;
+  }
   const url = process.env.FL_HANDOFF_URL;
   const token = process.env.FL_HANDOFF_TOKEN;
   if (!url || !token) {
