@@ -66,6 +66,15 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   LDFLAGS[kube]+=" -X $pkg.gitMinor=$(echo "$KV" | cut -d. -f2) -X $pkg.gitTreeState=clean"
   LDFLAGS[kube]+=" -X $pkg.buildDate=1970-01-01T00:00:00Z"
 done
+# helm's Makefile stamps its version and the Kubernetes version of its client libraries
+# (default capabilities for `helm template`/`lint`); unstamped it assumes v1.20.0 and refuses
+# charts with a newer kubeVersion.
+CG=$(cd "$HERE/tools" && go list -mod=readonly -m -f '{{.Version}}' k8s.io/client-go)
+CG_MINOR=$(echo "${CG#v}" | cut -d. -f2)
+LDFLAGS[tools]="-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+  LDFLAGS[tools]+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$CG_MINOR"
+done
 build_group() { # name dir packages...
   local name=$1 dir=$2
   shift 2
@@ -83,7 +92,7 @@ build_group() { # name dir packages...
   local t0=$SECONDS
   (cd "$HERE/$dir" && nice -n 10 go build -mod=readonly -ldflags="-s -w ${LDFLAGS[$name]:-}" -o "$BIN/" "$@")
   local dt=$((SECONDS - t0))
-  echo "$name built ${dt}s $(date -u +%FT%TZ)" >>"$TIMES"
+  echo "$name built ${dt}s $(date -u +%FT%TZ)" | tee -a "$CACHE/build-history.txt" >>"$TIMES"
   log "$name: built in ${dt}s"
   echo "$key" >"$stamp"
 }
