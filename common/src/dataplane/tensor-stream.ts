@@ -12,8 +12,15 @@ if (os.endianness() !== 'LE') throw new Error('tensor-stream assumes a little-en
 /** Called with a run of values starting at element `index` of the flattened model; `values` is reused. */
 export type ElementVisitor = (index: number, values: Float32Array, tensor: TensorInfo) => void;
 
+/**
+ * Called with a run of elements in their stored form: F32 as floats, F16 as raw half bits
+ * (decode with f16Lookup()), so a consumer can decode and use each value in one loop.
+ */
+export type RawVisitor = (index: number, values: Float32Array | Uint16Array, tensor: TensorInfo) => void;
+
 let f16Table: Float32Array | undefined;
-function f16Lookup(): Float32Array {
+/** float32 value of every float16 bit pattern. */
+export function f16Lookup(): Float32Array {
   if (!f16Table) {
     f16Table = new Float32Array(65536);
     for (let h = 0; h < 65536; h++) f16Table[h] = f16ToF32(h);
@@ -34,15 +41,25 @@ export class TensorStream {
   private carryLen = 0;
   private scratchBytes = new Uint8Array(0);
 
+  private readonly visit: RawVisitor;
+
+  /** `visit` gets decoded float32 values; see TensorStream.raw for stored values. */
   constructor(
     private readonly manifest: Manifest,
-    private readonly visit: ElementVisitor,
+    visit: ElementVisitor,
+    private readonly decodeF16 = true,
   ) {
+    this.visit = visit as RawVisitor;
     let n = 0;
     for (const t of manifest.tensors) {
       this.firstElement.push(n);
       n += (t.end - t.begin) / DTYPE_BYTES[t.dtype];
     }
+  }
+
+  /** A walker whose visitor gets F16 runs as raw half bits (Uint16Array), F32 as floats. */
+  static raw(manifest: Manifest, visit: RawVisitor): TensorStream {
+    return new TensorStream(manifest, visit as ElementVisitor, false);
   }
 
   /** Bytes consumed so far (file offset of the next byte expected). */
@@ -107,9 +124,10 @@ export class TensorStream {
   }
 
   /** `bytes` starts at an offset aligned to the element width. */
-  private decode(t: TensorInfo, bytes: Uint8Array, n: number): Float32Array {
+  private decode(t: TensorInfo, bytes: Uint8Array, n: number): Float32Array | Uint16Array {
     if (t.dtype === 'F32') return new Float32Array(bytes.buffer, bytes.byteOffset, n / 4);
     const halves = new Uint16Array(bytes.buffer, bytes.byteOffset, n / 2);
+    if (!this.decodeF16) return halves;
     const out = this.f16Out(halves.length);
     decodeF16(halves, out, f16Lookup());
     return out;

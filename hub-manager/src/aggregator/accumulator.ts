@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
 import { DTYPE_BYTES, f32ToF16, type Manifest } from '@ocm-fl/common/model/safetensors.js';
 import { commitFile, tempPathFor } from '@ocm-fl/common/dataplane/file-io.js';
-import { elementTotal, TensorStream } from '@ocm-fl/common/dataplane/tensor-stream.js';
+import { elementTotal, f16Lookup, TensorStream } from '@ocm-fl/common/dataplane/tensor-stream.js';
 
 export class RoundAccumulator {
   readonly mean: Float32Array;
@@ -38,7 +38,12 @@ export class RoundAccumulator {
   async foldFile(file: string, updateManifest: Manifest, examples: number): Promise<void> {
     const w = examples / (this.examples + examples);
     const mean = this.mean;
-    const walker = new TensorStream(updateManifest, (index, values) => foldRun(mean, index, values, w));
+    const table = f16Lookup();
+    const walker = TensorStream.raw(updateManifest, (index, values) =>
+      values instanceof Float32Array
+        ? foldRun(mean, index, values, w)
+        : foldRunF16(mean, index, values, table, w),
+    );
     for await (const chunk of readChunks(file, FOLD_READ_BYTES)) walker.push(chunk);
     if (!walker.done) throw new Error(`update ${file} ended before its tensor data did`);
     this.examples += examples;
@@ -95,6 +100,26 @@ export function foldRun(mean: Float32Array, index: number, values: Float32Array,
   for (let i = 0; i < n; i++) {
     const x = m[i] as number;
     m[i] = x + ((values[i] as number) - x) * w;
+  }
+}
+
+/** foldRun for float16 bits, decoded through the lookup table in the same loop. */
+export function foldRunF16(
+  mean: Float32Array,
+  index: number,
+  halves: Uint16Array,
+  table: Float32Array,
+  w: number,
+): void {
+  const n = halves.length;
+  const m = mean.subarray(index, index + n);
+  if (w === 1) {
+    for (let i = 0; i < n; i++) m[i] = table[halves[i] as number] as number;
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const x = m[i] as number;
+    m[i] = x + ((table[halves[i] as number] as number) - x) * w;
   }
 }
 
