@@ -9,6 +9,10 @@
  * size, finite values, running digest); only a fully verified file is folded into the
  * accumulator, in one streaming pass (accumulator.ts). Memory stays one accumulator plus a
  * chunk per connection whatever the number of clients; a bad update costs disk, never the model.
+ *
+ * Ranged streams (parallel byte ranges, proto/README.md) write their bytes at their offsets;
+ * bytes that arrive in file order are checked on the fly, the rest in one pass over the spill
+ * file once every byte is present (finish), still before anything is folded.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { open, rm, type FileHandle } from 'node:fs/promises';
