@@ -22,8 +22,10 @@ ocm_modules=(
   "api $OCM_API_VERSION" "ocm $OCM_VERSION" "sdk-go $OCM_SDK_GO_VERSION"
   "cluster-proxy $OCM_CLUSTER_PROXY_VERSION"
   "managed-serviceaccount $OCM_MANAGED_SERVICEACCOUNT_VERSION" "clusteradm $CLUSTERADM_VERSION"
+  "addon-framework $OCM_ADDON_FRAMEWORK_VERSION"
 )
-if ! (cd "$HERE/tools" && go mod download open-cluster-management.io/clusteradm open-cluster-management.io/api) 2>/dev/null; then
+if ! (cd "$HERE/tools" && go mod download open-cluster-management.io/clusteradm open-cluster-management.io/api &&
+  cd "$HERE/ocm" && go mod download open-cluster-management.io/ocm open-cluster-management.io/addon-framework) 2>/dev/null; then
   MIRRORS=${OCM_GIT_MIRRORS:-/work/.mirror}
   log "module proxy does not serve open-cluster-management.io; using git mirrors in $MIRRORS"
   PROXY=$CACHE/ocm-proxy
@@ -50,6 +52,8 @@ need_version tools open-cluster-management.io/clusteradm "$CLUSTERADM_VERSION"
 need_version tools open-cluster-management.io/api "$OCM_API_VERSION"
 need_version tools open-cluster-management.io/ocm "$OCM_VERSION"
 need_version tools helm.sh/helm/v3 "$HELM_VERSION"
+need_version ocm open-cluster-management.io/ocm "$OCM_VERSION"
+need_version ocm open-cluster-management.io/addon-framework "$OCM_ADDON_FRAMEWORK_VERSION"
 
 (cd "$HERE/tools" && go mod download open-cluster-management.io/api)
 OCM_API_DIR=$(cd "$HERE/tools" && go list -mod=readonly -m -f '{{.Dir}}' open-cluster-management.io/api)
@@ -99,6 +103,11 @@ build_group() { # name dir packages...
 : >"$TIMES"
 build_group kube kube k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
 build_group tools tools open-cluster-management.io/clusteradm/cmd/clusteradm helm.sh/helm/v3/cmd/helm
+# Stage 2 (real OCM hub controllers and klusterlet): REAL_STAGE2=1.
+if [[ ${REAL_STAGE2:-0} == 1 ]]; then
+  build_group ocm ocm open-cluster-management.io/ocm/cmd/registration \
+    open-cluster-management.io/ocm/cmd/registration-operator open-cluster-management.io/ocm/cmd/placement
+fi
 
 # --- etcd ---------------------------------------------------------------------------------
 if ! command -v etcd >/dev/null || ! etcd --version | grep -q "etcd Version: $ETCD_VERSION"; then

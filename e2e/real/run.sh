@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make e2e-real: prepare (cached builds) → start the real control plane → scenarios → stop.
 # Exits non-zero when any step fails. Extra arguments go to jest (e.g. -t 'helm').
+# REAL_STAGE2=1 also builds and runs stage 2 (real OCM registration and work agents).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -14,8 +15,17 @@ trap 'bash "$HERE/stop.sh"' EXIT
 bash "$HERE/start.sh"
 t_start=$((SECONDS - t0 - t_prepare))
 status=0
-NODE_OPTIONS=--experimental-vm-modules npx jest --roots '<rootDir>/e2e' --testMatch '**/*.real-test.ts' \
-  --runInBand "$@" || status=$?
+scenarios() { # test file pattern, extra jest args
+  local pattern=$1
+  shift
+  NODE_OPTIONS=--experimental-vm-modules npx jest --roots '<rootDir>/e2e' --testMatch "$pattern" --runInBand "$@"
+}
+scenarios '**/stage1.real-test.ts' "$@" || status=$?
+# Stage 2 (REAL_STAGE2=1): real OCM registration/work agents, on a fresh control plane.
+if [[ ${REAL_STAGE2:-0} == 1 ]]; then
+  bash "$HERE/start.sh"
+  scenarios '**/stage2.real-test.ts' "$@" || status=$?
+fi
 echo "[e2e-real] prepare ${t_prepare}s, start ${t_start}s, scenarios $((SECONDS - t0 - t_prepare - t_start))s"
 echo "[e2e-real] builds:" && sed 's/^/  /' "$CACHE/build-times.txt"
 if [[ $status != 0 ]]; then

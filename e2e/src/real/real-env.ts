@@ -204,3 +204,33 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+export interface Proc {
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a real binary in the background, output in `<run>/logs/<name>.log`; stop() kills that PID. */
+export async function startProcess(
+  env: RealEnv,
+  name: string,
+  file: string,
+  args: readonly string[],
+): Promise<Proc> {
+  const { spawn } = await import('node:child_process');
+  const { openSync } = await import('node:fs');
+  const out = openSync(path.join(env.run, 'logs', `${name}.log`), 'a');
+  const child = spawn(file, args, { stdio: ['ignore', out, out] });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  if (child.pid === undefined) throw new Error(`${name}: could not start ${file}`);
+  return {
+    pid: child.pid,
+    async stop(): Promise<void> {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}

@@ -1,0 +1,11 @@
+//go:build tools
+
+// Stage 2: the real OCM hub controllers (registration, placement) and the klusterlet agent
+// (registration-operator `agent`, registration + work in one process).
+package tools
+
+import (
+	_ "open-cluster-management.io/ocm/cmd/placement"
+	_ "open-cluster-management.io/ocm/cmd/registration"
+	_ "open-cluster-management.io/ocm/cmd/registration-operator"
+)
