@@ -138,9 +138,7 @@ function waitingMessage(job: ResolvedJob, o: Observed, candidates: string[]): st
   let m = `waiting for clients: ${candidates.length} of ${job.minAvailableClients} required clusters are selected with the federated-learning addon available`;
   if (o.decided.length === 0)
     m +=
-      (job.placement.clusterSets ?? []).length === 0
-        ? '; the placement names no clusterSets, so no ManagedClusterSetBinding selects clusters'
-        : ' (the placement selects no cluster yet)';
+      ` (the placement selects no cluster yet from cluster sets ${(job.placement.clusterSets ?? ['global']).join(', ')})`;
   if (unavailable.length > 0) m += `; addon not available on: ${unavailable.join(', ')}`;
   return m;
 }

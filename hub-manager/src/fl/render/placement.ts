@@ -23,12 +23,18 @@ export function renderPlacement(job: ResolvedJob): Placement {
   };
 }
 
+/** The cluster set OCM creates with every cluster in it (clusterset label selector `{}`). */
+export const GLOBAL_CLUSTER_SET = 'global';
+
 /**
- * One binding per cluster set the placement names, as upstream does. Bindings are shared by
- * every placement in the namespace, so they carry no owner and are never deleted by a job.
+ * One binding per cluster set the placement names, as upstream does; a placement naming none
+ * (the upstream sample) selects from every set bound to its namespace, so it gets `global`
+ * bound, otherwise a fresh namespace selects nothing. Bindings are shared by every placement
+ * in the namespace, so they carry no owner and are never deleted by a job.
  */
 export function renderClusterSetBindings(job: ResolvedJob): ManagedClusterSetBinding[] {
-  const sets = [...new Set(job.placement.clusterSets ?? [])].sort();
+  const named = job.placement.clusterSets ?? [];
+  const sets = [...new Set(named.length > 0 ? named : [GLOBAL_CLUSTER_SET])].sort();
   return sets.map((set) => ({
     apiVersion: CLUSTER_SET_BINDING_API_VERSION,
     kind: 'ManagedClusterSetBinding',

@@ -48,6 +48,14 @@ describe('placement', () => {
       }),
     ]);
   });
+
+  it('binds global when the placement names no cluster sets (the upstream sample)', () => {
+    const j = job();
+    const unnamed = { ...j, placement: { ...j.placement, clusterSets: [] } };
+    expect(renderClusterSetBindings(unnamed).map((b) => b.metadata.name)).toEqual(['global']);
+    const named = { ...j, placement: { ...j.placement, clusterSets: ['edge', 'dc', 'edge'] } };
+    expect(renderClusterSetBindings(named).map((b) => b.metadata.name)).toEqual(['dc', 'edge']);
+  });
 });
 
 describe('aggregator', () => {
