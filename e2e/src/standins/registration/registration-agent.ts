@@ -79,6 +79,8 @@ export class RegistrationAgent {
   private readonly csrs: Informer<CertificateSigningRequest>;
   private readonly queue: KeyedQueue;
   private readonly pending = new Map<string, Pending>();
+  /** Secrets written per addon (namespace/name), removed when the addon goes (upstream stopRegistration). */
+  private readonly written = new Map<string, Set<string>>();
   private readonly log: Logger;
 
   constructor(private readonly o: RegistrationAgentOptions) {
@@ -131,6 +133,7 @@ export class RegistrationAgent {
     const addon = this.addons.get(addonName, this.o.clusterName);
     if (!addon || addon.metadata.deletionTimestamp) {
       for (const k of [...this.pending.keys()]) if (k.startsWith(`${addonName}/`)) this.pending.delete(k);
+      await this.removeSecrets(addonName);
       return;
     }
     let next = this.o.checkPeriodMs ?? 300_000;
@@ -148,6 +151,7 @@ export class RegistrationAgent {
     const ns = addonInstallNamespace(addon);
     const secretName = clientCertSecretName(addonName, reg.signerName);
     const key = `${addonName}/${reg.signerName}`;
+    this.written.set(addonName, (this.written.get(addonName) ?? new Set()).add(`${ns}/${secretName}`));
     const period = this.o.checkPeriodMs ?? 300_000;
     const pending = this.pending.get(key);
     if (pending) return this.collect(key, pending, ns, secretName);
@@ -238,6 +242,16 @@ export class RegistrationAgent {
     this.pending.delete(key);
     this.log.info('addon certificate stored', { csr: p.csrName, secret: `${ns}/${secretName}` });
     return 50;
+  }
+
+  /** The addon is gone: delete its client-cert Secrets as the klusterlet does, so nothing is left behind. */
+  private async removeSecrets(addonName: string): Promise<void> {
+    for (const ref of this.written.get(addonName) ?? []) {
+      const [ns = '', name = ''] = ref.split('/');
+      await this.o.spoke.delete('v1', 'Secret', name, ns);
+      this.log.info('addon removed: deleted its client certificate', { secret: ref });
+    }
+    this.written.delete(addonName);
   }
 
   private async caHash(ns: string): Promise<string | undefined> {
