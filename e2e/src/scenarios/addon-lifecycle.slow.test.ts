@@ -167,6 +167,79 @@ afterAll(async () => {
   process.stdout.write(`addon-lifecycle timings (s since start): ${JSON.stringify(timings)}\n`);
 }, 60_000);
 
+/** ManifestWork applied; CSR approved and signed by the hub-manager CA; Secret verified by openssl. */
+async function expectSigned(c: string): Promise<void> {
+  const hub = fleet.hubClient;
+  const spoke = fleet.cluster(c).client;
+  const work = await waitFor(`${c}: ManifestWork applied`, async () => {
+    const w = await hub.get<ManifestWork>(WORK_API_VERSION, 'ManifestWork', DEPLOY_WORK_NAME, c);
+    return hasTrue(w, 'Applied') && w;
+  });
+  expect(work?.metadata.labels?.[ADDON_NAME_LABEL]).toBe(ADDON_NAME);
+
+  // The CSR the registration stand-in made, approved and signed by the hub-manager.
+  const csr = await waitFor(`${c}: CSR approved and signed`, async () => {
+    const csrs = await hub.list<CertificateSigningRequest>(CSR_API_VERSION, 'CertificateSigningRequest', {
+      labelSelector: `${CLUSTER_NAME_LABEL}=${c},${ADDON_NAME_LABEL}=${ADDON_NAME}`,
+    });
+    return csrs.find((r) => hasTrue(r, 'Approved') && r.status?.certificate);
+  });
+  const csrCert = new X509Certificate(unb64(csr.status?.certificate));
+  expect(csrCert.subject).toContain(`CN=${agentCommonName(c)}`);
+  const caSecret = await hub.get<Secret>('v1', 'Secret', 'federated-learning-addon-ca', HUB_NS);
+  expect(csrCert.checkIssued(new X509Certificate(unb64(caSecret?.data?.['ca.crt'])))).toBe(true);
+
+  // The Secret on the managed cluster, verified with openssl against the agent's bundle.
+  const secret = await waitFor(`${c}: client-cert Secret`, () =>
+    spoke.get<Secret>('v1', 'Secret', CLIENT_CERT_SECRET, NS),
+  );
+  const certPem = unb64(secret.data?.['tls.crt']);
+  const cert = new X509Certificate(certPem);
+  expect(cert.checkPrivateKey(createPrivateKey(unb64(secret.data?.['tls.key'])))).toBe(true);
+  const cm = await spoke.get<ConfigMap>('v1', 'ConfigMap', 'fl-agent-ca', NS);
+  const bundle = cm?.data?.['ca.crt'] ?? '';
+  expect(bundle).toBe(unb64(caSecret?.data?.['ca-bundle.crt']));
+  expect(await opensslVerify(bundle, certPem, c)).toMatch(/: OK$/);
+}
+
+/** Agent running and ready, Lease renewed, ManagedClusterAddOn Available; remembers restarts. */
+async function expectRunning(c: string, restarts: Map<string, number>): Promise<void> {
+  const hub = fleet.hubClient;
+  const spoke = fleet.cluster(c).client;
+  // The agent process runs (Deployment available, /readyz answers from the pod address).
+  await waitFor(
+    `${c}: agent Deployment available`,
+    async () => {
+      const d = await spoke.get<Obj & { status?: { availableReplicas?: number } }>(
+        'apps/v1',
+        'Deployment',
+        'fl-agent',
+        NS,
+      );
+      return (d?.status?.availableReplicas ?? 0) >= 1;
+    },
+    30_000,
+  );
+  const ready = await waitFor(`${c}: agent /readyz`, async () => {
+    const r = await readyz(c);
+    return r?.ready && r;
+  });
+  expect(ready.checks.certificate).toBe('ok');
+
+  // Lease renewed (renewTime moves), ManagedClusterAddOn Available.
+  const renewTime = async (): Promise<string | undefined> =>
+    (await spoke.get<Lease>('coordination.k8s.io/v1', 'Lease', LEASE_NAME, NS))?.spec?.renewTime;
+  const first = await waitFor(`${c}: Lease`, renewTime);
+  await waitFor(`${c}: Lease renewed`, async () => (await renewTime()) !== first && true, 10_000);
+  await waitFor(`${c}: Available=True`, async () =>
+    hasTrue(
+      await hub.get<ManagedClusterAddOn>(ADDON_API_VERSION, 'ManagedClusterAddOn', ADDON_NAME, c),
+      'Available',
+    ),
+  );
+  restarts.set(c, (await agentPod(c))?.status?.containerStatuses?.[0]?.restartCount ?? -1);
+}
+
 describe('addon lifecycle on the embedded control plane', () => {
   const restarts = new Map<string, number>();
 
@@ -174,74 +247,8 @@ describe('addon lifecycle on the embedded control plane', () => {
     await addonEnable({ hub: fleet.hubClient, names: [ADDON_NAME], clusters: CLUSTERS });
     await Promise.all(
       CLUSTERS.map(async (c) => {
-        const hub = fleet.hubClient;
-        const spoke = fleet.cluster(c).client;
-        const work = await waitFor(`${c}: ManifestWork applied`, async () => {
-          const w = await hub.get<ManifestWork>(WORK_API_VERSION, 'ManifestWork', DEPLOY_WORK_NAME, c);
-          return hasTrue(w, 'Applied') && w;
-        });
-        expect(work?.metadata.labels?.[ADDON_NAME_LABEL]).toBe(ADDON_NAME);
-
-        // The CSR the registration stand-in made, approved and signed by the hub-manager.
-        const csr = await waitFor(`${c}: CSR approved and signed`, async () => {
-          const csrs = await hub.list<CertificateSigningRequest>(
-            CSR_API_VERSION,
-            'CertificateSigningRequest',
-            {
-              labelSelector: `${CLUSTER_NAME_LABEL}=${c},${ADDON_NAME_LABEL}=${ADDON_NAME}`,
-            },
-          );
-          return csrs.find((r) => hasTrue(r, 'Approved') && r.status?.certificate);
-        });
-        const csrCert = new X509Certificate(unb64(csr.status?.certificate));
-        expect(csrCert.subject).toContain(`CN=${agentCommonName(c)}`);
-        const caSecret = await hub.get<Secret>('v1', 'Secret', 'federated-learning-addon-ca', HUB_NS);
-        expect(csrCert.checkIssued(new X509Certificate(unb64(caSecret?.data?.['ca.crt'])))).toBe(true);
-
-        // The Secret on the managed cluster, verified with openssl against the agent's bundle.
-        const secret = await waitFor(`${c}: client-cert Secret`, () =>
-          spoke.get<Secret>('v1', 'Secret', CLIENT_CERT_SECRET, NS),
-        );
-        const certPem = unb64(secret.data?.['tls.crt']);
-        const cert = new X509Certificate(certPem);
-        expect(cert.checkPrivateKey(createPrivateKey(unb64(secret.data?.['tls.key'])))).toBe(true);
-        const cm = await spoke.get<ConfigMap>('v1', 'ConfigMap', 'fl-agent-ca', NS);
-        const bundle = cm?.data?.['ca.crt'] ?? '';
-        expect(bundle).toBe(unb64(caSecret?.data?.['ca-bundle.crt']));
-        expect(await opensslVerify(bundle, certPem, c)).toMatch(/: OK$/);
-
-        // The agent process runs (Deployment available, /readyz answers from the pod address).
-        await waitFor(
-          `${c}: agent Deployment available`,
-          async () => {
-            const d = await spoke.get<Obj & { status?: { availableReplicas?: number } }>(
-              'apps/v1',
-              'Deployment',
-              'fl-agent',
-              NS,
-            );
-            return (d?.status?.availableReplicas ?? 0) >= 1;
-          },
-          30_000,
-        );
-        const ready = await waitFor(`${c}: agent /readyz`, async () => {
-          const r = await readyz(c);
-          return r?.ready && r;
-        });
-        expect(ready.checks.certificate).toBe('ok');
-
-        // Lease renewed (renewTime moves), ManagedClusterAddOn Available.
-        const renewTime = async (): Promise<string | undefined> =>
-          (await spoke.get<Lease>('coordination.k8s.io/v1', 'Lease', LEASE_NAME, NS))?.spec?.renewTime;
-        const first = await waitFor(`${c}: Lease`, renewTime);
-        await waitFor(`${c}: Lease renewed`, async () => (await renewTime()) !== first && true, 10_000);
-        await waitFor(`${c}: Available=True`, async () =>
-          hasTrue(
-            await hub.get<ManagedClusterAddOn>(ADDON_API_VERSION, 'ManagedClusterAddOn', ADDON_NAME, c),
-            'Available',
-          ),
-        );
-        restarts.set(c, (await agentPod(c))?.status?.containerStatuses?.[0]?.restartCount ?? -1);
+        await expectSigned(c);
+        await expectRunning(c, restarts);
       }),
     );
     mark('3 agents available');

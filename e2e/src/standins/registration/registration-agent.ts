@@ -151,7 +151,7 @@ export class RegistrationAgent {
     const ns = addonInstallNamespace(addon);
     const secretName = clientCertSecretName(addonName, reg.signerName);
     const key = `${addonName}/${reg.signerName}`;
-    this.written.set(addonName, (this.written.get(addonName) ?? new Set()).add(`${ns}/${secretName}`));
+    this.remember(addonName, `${ns}/${secretName}`);
     const period = this.o.checkPeriodMs ?? 300_000;
     const pending = this.pending.get(key);
     if (pending) return this.collect(key, pending, ns, secretName);
@@ -242,6 +242,11 @@ export class RegistrationAgent {
     this.pending.delete(key);
     this.log.info('addon certificate stored', { csr: p.csrName, secret: `${ns}/${secretName}` });
     return 50;
+  }
+
+  private remember(addonName: string, secretRef: string): void {
+    const refs = this.written.get(addonName) ?? new Set<string>();
+    this.written.set(addonName, refs.add(secretRef));
   }
 
   /** The addon is gone: delete its client-cert Secrets as the klusterlet does, so nothing is left behind. */
