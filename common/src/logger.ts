@@ -1,7 +1,7 @@
 import winston from 'winston';
 
 /** Keys whose values never reach a log line: private keys, certificates, tokens. */
-const SECRET_KEY = /(key|token|password|secret|cert|certificate|authorization)$/i;
+const SECRET_KEY = /(privatekey|keypem|tlskey|tls\.key|password|secret|token|authorization)$/i;
 const PEM = /-----BEGIN [A-Z ]+-----[\s\S]*?-----END [A-Z ]+-----/g;
 
 /** Replace secret-looking fields and any PEM block with a marker; pure, exported for tests. */
@@ -12,7 +12,10 @@ export function redact(value: unknown, depth = 0): unknown {
   if (value instanceof Error) return { message: redact(value.message), name: value.name };
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = SECRET_KEY.test(k) && (typeof v === 'string' || Buffer.isBuffer(v)) ? '[redacted]' : redact(v, depth + 1);
+    out[k] =
+      SECRET_KEY.test(k) && (typeof v === 'string' || Buffer.isBuffer(v))
+        ? '[redacted]'
+        : redact(v, depth + 1);
   }
   return out;
 }
@@ -36,4 +39,7 @@ export function createLogger(component: string, level = process.env.LOG_LEVEL ??
 }
 
 /** A logger that drops everything; for library code whose caller passes none. */
-export const silentLogger: Logger = winston.createLogger({ silent: true, transports: [new winston.transports.Console()] });
+export const silentLogger: Logger = winston.createLogger({
+  silent: true,
+  transports: [new winston.transports.Console()],
+});

@@ -40,10 +40,10 @@ export async function startFlEnvironment(o: FlEnvironmentOptions): Promise<FlEnv
   const logger = o.logger ?? silentLogger;
   const fleet = await startFleet({
     clusters: o.clusters,
-    podRunnerImages: tier1Images(),
+    podRunnerImages: tier1Images({ agentLeasePeriodSeconds: 1 }),
     hubCrds: [federatedLearningCrd()],
     leasePeriodMs: 1_000,
-    leaseGraceMs: 15_000,
+    leaseGraceMs: 10_000,
     workStatusSyncMs: 1_000,
     certCheckPeriodMs: 2_000,
     restartBackoffMs: 500,
@@ -61,6 +61,8 @@ export async function startFlEnvironment(o: FlEnvironmentOptions): Promise<FlEnv
       image: IMAGES.hubManager,
       agentImage: IMAGES.agent,
       leaderElect: false,
+      // Trainer pods reach their agent at its pod address (the agent Service on real clusters).
+      agentArgs: ['--handoff-url', 'http://$(POD_IP):8081'],
       httpHost: '127.0.0.1',
       httpPort: 0,
       storageRoot: join(fleet.workDir, 'hub', 'pvc'),

@@ -20,11 +20,17 @@ function tsProgram(entry: string): ImageSpec {
   return { entrypoint, mapCommand: () => entrypoint, cwd: REPO_ROOT };
 }
 
-export function tier1Images(): ImageRegistry {
+/** `agentLeasePeriodSeconds`: the agent image's ENV, so lease checks can use a short grace. */
+export function tier1Images(o: { agentLeasePeriodSeconds?: number } = {}): ImageRegistry {
   const py = ['/usr/bin/python3', join(REPO_ROOT, 'e2e/trainers/mnist-py/trainer.py')];
   return {
     [IMAGES.hubManager]: tsProgram('hub-manager/src/main.ts'),
-    [IMAGES.agent]: tsProgram('spoke-agent/src/main.ts'),
+    [IMAGES.agent]: {
+      ...tsProgram('spoke-agent/src/main.ts'),
+      ...(o.agentLeasePeriodSeconds
+        ? { env: { FL_LEASE_PERIOD_SECONDS: String(o.agentLeasePeriodSeconds) } }
+        : {}),
+    },
     [IMAGES.mnistTrainer]: tsProgram('e2e/trainers/mnist-ts/main.ts'),
     [IMAGES.mnistTrainerPy]: { entrypoint: py, mapCommand: () => py, cwd: REPO_ROOT },
   };

@@ -9,7 +9,7 @@ describe('trainer hub modes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hub-modes-'));
 
   it('writes the initial model and evaluates it on the held-out digits', () => {
-    const model = join(dir, 'initial.safetensors');
+    const model = join(dir, 'job', 'initial.safetensors'); // the job dir does not exist yet
     expect(runHubMode({ FL_MODE: 'init-model', FL_MODEL_OUT: model, FL_PARAMETERS: '{"seed":3}' })).toBe(
       true,
     );
@@ -25,7 +25,7 @@ describe('trainer hub modes', () => {
     expect(ev.perClassAccuracy).toHaveLength(10);
     expect(ev.examples).toBeGreaterThan(1000);
     expect(ev.accuracy).toBeLessThan(0.3); // an untrained model is near chance
-    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect(readdirSync(join(dir, 'job')).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
   it('leaves training to the caller and refuses unknown modes', () => {

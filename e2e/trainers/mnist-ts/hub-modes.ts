@@ -4,12 +4,15 @@
  * `FL_MODEL_PATH` on the held-out digits and writes `FL_EVALUATION_OUT`. Outputs are written
  * atomically (temp file, fsync, rename) so the hub never reads half a file.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { DType } from '@ocm-fl/common/model/safetensors.js';
 import { evaluate } from './evaluate.js';
 import { initialModel } from './init-model.js';
 
 function writeAtomic(path: string, data: Uint8Array | string): void {
+  // The job's directory on fresh storage does not exist yet.
+  mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   try {

@@ -4,9 +4,12 @@
  * share 127.0.0.1. Process-wide, so pods of several embedded clusters never share an address.
  */
 let next = 0;
+// The second octet comes from the pid, so fleets in different processes (a demo and a test
+// run) rarely share addresses; within a process the counter keeps them unique.
+const block = 2 + (process.pid % 250);
 
 export function allocatePodIp(): string {
   if (process.platform !== 'linux') return '127.0.0.1';
-  next = (next % 65_000) + 1;
-  return `127.1.${Math.floor(next / 250)}.${(next % 250) + 1}`;
+  next = (next % 62_000) + 1;
+  return `127.${block}.${Math.floor(next / 250)}.${(next % 250) + 1}`;
 }
