@@ -15,11 +15,14 @@ import { encodeSafetensors, parseManifest } from '@ocm-fl/common/model/safetenso
 import { RoundAccumulator } from '@ocm-fl/hub-manager/aggregator/accumulator.js';
 import { createHarness } from '@ocm-fl/hub-manager/aggregator/test-harness.js';
 import { legacyFoldFile } from './legacy-fold.js';
+import { DEFAULT_PARALLEL_STREAMS } from '@ocm-fl/common/dataplane/client.js';
 
 const MIB = 1024 * 1024;
 const MODEL_MIB = Number(process.env.BENCH_MODEL_MIB ?? 128);
 const NS = (process.env.BENCH_CLIENTS ?? '2,8,32').split(',').map(Number);
 const BATCH = Number(process.env.BENCH_BATCH ?? 4);
+/** Ranged streams per client upload (1 = the single-stream client). */
+const STREAMS = Number(process.env.BENCH_STREAMS ?? DEFAULT_PARALLEL_STREAMS);
 
 function model(bytes: number, seed: number, dtype: 'F32' | 'F16' = 'F32'): Buffer {
   const n = Math.floor((bytes - 128) / (dtype === 'F32' ? 4 : 2));
@@ -67,8 +70,9 @@ async function foldBench(file: string): Promise<Record<string, number>> {
 }
 const f16Update = path.join(h.dir, 'update-f16.safetensors');
 writeFileSync(f16Update, model(MODEL_MIB * MIB, 3, 'F16'));
-const foldF32 = await foldBench(update);
-const foldF16 = await foldBench(f16Update);
+const skipFold = process.env.BENCH_SKIP_FOLD === '1';
+const foldF32 = skipFold ? {} : await foldBench(update);
+const foldF16 = skipFold ? {} : await foldBench(f16Update);
 const loadAfterFold = load();
 
 // (2) peak RSS of the aggregator process per N
@@ -104,7 +108,7 @@ async function peakRss(n: number): Promise<{ n: number; peakMiB: number; seconds
   for (let i = 0; i < n; i += BATCH) {
     await Promise.all(
       clusters.slice(i, i + BATCH).map(async (c) => {
-        const cl = h.client(port, c);
+        const cl = h.client(port, c, { parallel: { streams: STREAMS } });
         await cl.uploadUpdate(1, update, 10 + i, {});
         cl.close();
       }),
@@ -132,7 +136,8 @@ const result = {
   rssLimitMiB: limitMiB,
   rssWithinLimit: rss.every((r) => r.peakMiB <= limitMiB),
   uploadBatch: BATCH,
-  uploadNote: `clients upload ${BATCH} at a time (batches), each as parallel ranged streams`,
+  uploadStreams: STREAMS,
+  uploadNote: `clients upload ${BATCH} at a time (batches), each as ${STREAMS} parallel ranged stream(s)`,
   cpus: os.cpus().length,
   loadAverage: { atStart: loadAtStart, afterFold: loadAfterFold, atEnd: load() },
 };

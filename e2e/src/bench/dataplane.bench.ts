@@ -9,11 +9,13 @@ import { mkdirSync, writeFileSync, createReadStream } from 'node:fs';
 import tls from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
-import { MAX_CHUNK_BYTES, MAX_PARALLEL_STREAMS } from '@ocm-fl/proto/load.js';
+import { MAX_CHUNK_BYTES } from '@ocm-fl/proto/load.js';
+import { DEFAULT_PARALLEL_STREAMS } from '@ocm-fl/common/dataplane/client.js';
 import { silentLogger } from '@ocm-fl/common/logger.js';
 import { encodeSafetensors } from '@ocm-fl/common/model/safetensors.js';
 import { createHarness } from '@ocm-fl/hub-manager/aggregator/test-harness.js';
 import { startAggregator } from '@ocm-fl/hub-manager/aggregator/main.js';
+import { sha256File } from '@ocm-fl/common/dataplane/file-io.js';
 
 const MIB = 1024 * 1024;
 const SIZE_MIB = Number(process.env.BENCH_MODEL_MIB ?? 256);
@@ -57,7 +59,7 @@ const file = path.join(h.dir, 'initial.safetensors');
 writeFileSync(file, buf);
 const update = path.join(h.dir, 'update.safetensors');
 writeFileSync(update, buf);
-const STREAMS = Number(process.env.BENCH_STREAMS ?? MAX_PARALLEL_STREAMS);
+const STREAMS = Number(process.env.BENCH_STREAMS ?? DEFAULT_PARALLEL_STREAMS);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 // Each upload needs its own cluster (one update per cluster and round); one extra cluster never
 // uploads, so the round stays open for all measurements.
@@ -91,6 +93,7 @@ const samples: Record<string, Sample[]> = {
   downRanged: [],
   upSingle: [],
   upRanged: [],
+  sha256: [],
 };
 // Interleaved repetitions, so a burst of load on the shared box hits every variant alike.
 for (let rep = 0; rep < REPS; rep++) {
@@ -99,6 +102,7 @@ for (let rep = 0; rep < REPS; rep++) {
   await single.join();
   await ranged.join();
   samples.raw!.push(await rawSample());
+  samples.sha256!.push(await timed(() => sha256File(update)));
   samples.downSingle!.push(await timed(() => single.downloadModel(1, path.join(h.dir, `dl${rep}s`, 'm'))));
   samples.downRanged!.push(await timed(() => ranged.downloadModel(1, path.join(h.dir, `dl${rep}r`, 'm'))));
   samples.upSingle!.push(await timed(() => single.uploadUpdate(1, update, 1, {})));
@@ -132,6 +136,9 @@ const result = {
     cpuSecondsPerGiB: +((rawCpu / MiB) * 1024).toFixed(2),
     runsMiBps: samples.raw!.map((x) => Math.round(MiB / x.wall)),
   },
+  // Work every upload does besides moving bytes: the client hashes the file before sending and
+  // the aggregator hashes it again while checking it (plus finiteness checks and the fold).
+  sha256FileMiBps: Math.round(MiB / best('sha256', 'wall')),
   singleStream: { download: variant('downSingle'), upload: variant('upSingle') },
   parallelRanges: { streams: STREAMS, download: variant('downRanged'), upload: variant('upRanged') },
   chunkBytes: MAX_CHUNK_BYTES,
