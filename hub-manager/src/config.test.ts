@@ -17,8 +17,22 @@ describe('parseCommand', () => {
     expect(parseCommand(['aggregate', '--config', '/etc/c.json'], {})).toEqual({
       command: 'aggregate',
       configFile: '/etc/c.json',
+      paths: {},
     });
     expect(() => parseCommand(['aggregate'], {})).toThrow(/--config/);
+    expect(
+      parseCommand(['aggregate', '--config', '/c.json', '--tls-dir', '/tls', '--storage-dir', '/data/j'], {}),
+    ).toEqual({
+      command: 'aggregate',
+      configFile: '/c.json',
+      paths: { tlsDir: '/tls', storageDir: '/data/j' },
+    });
+    expect(() => parseCommand(['aggregate', '--config', '/c.json', '--tls-dir'], {})).toThrow(
+      /needs a value/,
+    );
+    expect(() => parseCommand(['aggregate', '--config', '/c.json', '--bogus', 'x'], {})).toThrow(
+      /unknown argument/,
+    );
   });
   it('rejects unknown flags and bad values, naming them', () => {
     expect(() => parseCommand(['--nope', 'x'], {})).toThrow(/--nope/);

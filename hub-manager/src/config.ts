@@ -33,8 +33,42 @@ export interface HubManagerConfig {
   pollIntervalMs: number;
 }
 
+/**
+ * Paths given on the aggregate command line win over those in the config file: the pod spec
+ * then shows them, and a runtime that relocates mounts (tier 1) can rewrite them.
+ */
+export interface AggregatePaths {
+  tlsDir?: string;
+  storageDir?: string;
+  initialModel?: string;
+}
+
 export type Command =
-  { command: 'run'; config: HubManagerConfig } | { command: 'aggregate'; configFile: string };
+  | { command: 'run'; config: HubManagerConfig }
+  | { command: 'aggregate'; configFile: string; paths: AggregatePaths };
+
+const AGGREGATE_FLAGS: Record<string, keyof AggregatePaths> = {
+  '--tls-dir': 'tlsDir',
+  '--storage-dir': 'storageDir',
+  '--initial-model': 'initialModel',
+};
+
+function parseAggregate(argv: readonly string[]): Command {
+  let configFile: string | undefined;
+  const paths: AggregatePaths = {};
+  for (let i = 1; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i] as string, argv[i + 1]];
+    if (value === undefined || value.startsWith('--')) throw new Error(`aggregate: ${flag} needs a value`);
+    if (flag === '--config') configFile = value;
+    else if (AGGREGATE_FLAGS[flag]) paths[AGGREGATE_FLAGS[flag]] = value;
+    else throw new Error(`aggregate: unknown argument ${flag}`);
+  }
+  if (!configFile)
+    throw new Error(
+      'usage: hub-manager aggregate --config <file.json> [--tls-dir D] [--storage-dir D] [--initial-model F]',
+    );
+  return { command: 'aggregate', configFile, paths };
+}
 
 const FLAGS: Record<
   string,
@@ -101,12 +135,7 @@ function convert(flag: string, kind: 'str' | 'int' | 'bool' | 'list', v: string)
 
 /** Parse `[aggregate --config <file>] | [--flag value|--flag=value ...]` over env and defaults. */
 export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Command {
-  if (argv[0] === 'aggregate') {
-    const i = argv.indexOf('--config');
-    const file = i >= 0 ? argv[i + 1] : undefined;
-    if (!file) throw new Error('usage: hub-manager aggregate --config <file.json>');
-    return { command: 'aggregate', configFile: file };
-  }
+  if (argv[0] === 'aggregate') return parseAggregate(argv);
   const cfg = defaultConfig() as unknown as Record<string, unknown>;
   for (const [flag, f] of Object.entries(FLAGS)) {
     const v = env[f.env];

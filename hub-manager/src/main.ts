@@ -10,9 +10,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '@ocm-fl/common/kube/client.js';
 import { createLogger, type Logger } from '@ocm-fl/common/logger.js';
 import { startAddonManager, type AddonManager } from './addon/manager.js';
-import { readConfigFile } from './aggregator/config.js';
+import { readConfigFile, type AggregatorConfig } from './aggregator/config.js';
 import { startAggregator } from './aggregator/main.js';
-import { parseCommand, type HubManagerConfig } from './config.js';
+import { parseCommand, type AggregatePaths, type HubManagerConfig } from './config.js';
 import { caStoreIssuer } from './fl/ca-issuer.js';
 import { startFederatedLearningController, type FlController } from './fl/controller.js';
 import { localJobFiles, storageRootLayout } from './fl/deps.js';
@@ -175,9 +175,22 @@ export async function startHubManager(
   };
 }
 
+/** Command-line paths over the config file's (see AggregatePaths). */
+export function withPaths(config: AggregatorConfig, p: AggregatePaths): AggregatorConfig {
+  const tls = p.tlsDir
+    ? { certFile: `${p.tlsDir}/tls.crt`, keyFile: `${p.tlsDir}/tls.key`, caFile: `${p.tlsDir}/ca.crt` }
+    : config.tls;
+  return {
+    ...config,
+    tls,
+    ...(p.storageDir ? { storageDir: p.storageDir } : {}),
+    ...(p.initialModel ? { initialModelPath: p.initialModel } : {}),
+  };
+}
+
 /** `hub-manager aggregate --config <file>`: exits 0 when the job completed, 1 when it failed. */
-export async function runAggregate(configFile: string): Promise<number> {
-  const config = await readConfigFile(configFile);
+export async function runAggregate(configFile: string, paths: AggregatePaths = {}): Promise<number> {
+  const config = withPaths(await readConfigFile(configFile), paths);
   // Bind the pod's own address when the downward API provides it (tier-1 pods share one host).
   const podIp = process.env.POD_IP;
   const agg = await startAggregator(
@@ -199,7 +212,7 @@ export async function runAggregate(configFile: string): Promise<number> {
 async function main(argv: string[]): Promise<void> {
   const cmd = parseCommand(argv);
   if (cmd.command === 'aggregate') {
-    process.exitCode = await runAggregate(cmd.configFile);
+    process.exitCode = await runAggregate(cmd.configFile, cmd.paths);
     return;
   }
   const hm = await startHubManager(cmd.config);

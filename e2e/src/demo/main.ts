@@ -5,7 +5,7 @@
  * in the upstream sample's shape, shows progress, and writes `demo-out/summary.json`.
  * `--keep` leaves the hub running with a kubeconfig in `demo-out/` for `kubectl get fl -w`.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FederatedLearning } from '@ocm-fl/common/api/federated-learning.js';
 import { createLogger } from '@ocm-fl/common/logger.js';
@@ -22,6 +22,7 @@ const say = (s: string): void => void process.stdout.write(`${s}\n`);
 
 async function main(): Promise<number> {
   const t0 = Date.now();
+  await rm(join(OUT, 'fleet'), { recursive: true, force: true }); // pods of an earlier run
   await mkdir(OUT, { recursive: true });
   // Component logs go to a file; the terminal shows the story.
   const logger = createLogger('demo', process.env.LOG_LEVEL ?? 'info');

@@ -192,7 +192,18 @@ export function renderAggregatorJob(job: ResolvedJob): KubeObject {
             {
               name: 'aggregator',
               image: job.serverImage,
-              args: ['aggregate', '--config', CONFIG_FILE],
+              // Paths as arguments too: visible in the pod spec, and relocatable by the runtime.
+              args: [
+                'aggregate',
+                '--config',
+                CONFIG_FILE,
+                '--tls-dir',
+                TLS_DIR,
+                '--storage-dir',
+                job.storage.jobDir,
+                '--initial-model',
+                job.initialModelPath,
+              ],
               // The aggregator binds its pod IP when given one (see runAggregate).
               env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
               ports: [{ name: 'grpc', containerPort: aggregatorPort(job), protocol: 'TCP' }],

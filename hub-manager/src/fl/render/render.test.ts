@@ -15,6 +15,7 @@ import { renderEvaluationJob } from './evaluation-job.js';
 import { renderClusterSetBindings, renderPlacement } from './placement.js';
 import { renderTaskWork } from './task-work.js';
 import { parseConfig } from '../../aggregator/config.js';
+import { withPaths } from '../../main.js';
 
 function job(spec: Parameters<typeof newFl>[0] = {}): ResolvedJob {
   const r = resolveSpec(newFl(spec), { hubManagerImage: 'hub:dev' });
@@ -92,7 +93,23 @@ describe('aggregator', () => {
       'aggregate',
       '--config',
       '/etc/fl-aggregator/config/config.json',
+      '--tls-dir',
+      '/etc/fl-aggregator/tls',
+      '--storage-dir',
+      '/data/models/default-federated-learning-sample',
+      '--initial-model',
+      '/data/models/default-federated-learning-sample/initial-model.safetensors',
     ]);
+    // The command-line paths match the config file's, so both routes agree.
+    const cfg = parseConfig(renderAggregatorConfig(j, ['c1'], { listenHost: '0.0.0.0' }));
+    const args = pod.containers[0]?.args ?? [];
+    const flag = (f: string): string => args[args.indexOf(f) + 1] as string;
+    const paths = {
+      tlsDir: flag('--tls-dir'),
+      storageDir: flag('--storage-dir'),
+      initialModel: flag('--initial-model'),
+    };
+    expect(withPaths(cfg, paths)).toEqual(cfg);
     expect(pod.initContainers[0]?.image).toBe('ocm-fl/mnist-trainer:dev');
     expect(pod.restartPolicy).toBe('Never');
     expect(pod.volumes).toContainEqual({
