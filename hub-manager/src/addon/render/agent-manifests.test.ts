@@ -117,6 +117,13 @@ describe('agent ManifestWork', () => {
     expect(find(w, 'ConfigMap', 'fl-agent-ca').data).toEqual({ 'ca.crt': FAKE_CA_PEM });
   });
 
+  it('gives the agent a writable work volume of its own and points FL_WORK_DIR at it', () => {
+    const w = work(input());
+    expect(pod(w).volumes).toContainEqual({ name: 'work', emptyDir: {} });
+    expect(agent(w).volumeMounts).toContainEqual({ name: 'work', mountPath: '/var/lib/fl-agent' });
+    expect(agent(w).env).toContainEqual({ name: 'FL_WORK_DIR', value: '/var/lib/fl-agent' });
+  });
+
   it('agent config carries cluster, namespace, ports and log level', () => {
     const env = agentEnv(work(input()));
     expect(env).toEqual(

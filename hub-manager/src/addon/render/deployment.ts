@@ -39,6 +39,9 @@ function configHash(v: AgentValues): string {
   return h.digest('hex').slice(0, 16);
 }
 
+/** The agent's round files (models, updates, handoff state): a volume of their own. */
+export const AGENT_WORK_DIR = '/var/lib/fl-agent';
+
 function volumes(v: AgentValues): { volumes: Obj[]; mounts: Obj[] } {
   const dir = (p: string): string => p.slice(0, p.lastIndexOf('/'));
   const vols: Obj[] = [
@@ -46,6 +49,8 @@ function volumes(v: AgentValues): { volumes: Obj[]; mounts: Obj[] } {
     { name: 'hub-ca', configMap: { name: AGENT_OBJECTS.caConfigMap } },
     { name: 'agent-config', configMap: { name: AGENT_OBJECTS.configConfigMap } },
     { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+    // Global models and updates of the running round: sized by the model, so no small limit.
+    { name: 'work', emptyDir: {} },
   ];
   const mounts: Obj[] = [
     { name: 'client-cert', mountPath: AGENT_PATHS.clientCertDir, readOnly: true },
@@ -53,6 +58,7 @@ function volumes(v: AgentValues): { volumes: Obj[]; mounts: Obj[] } {
     // Also as files: the agent reads this directory when a runtime does not support envFrom.
     { name: 'agent-config', mountPath: AGENT_CONFIG_DIR, readOnly: true },
     { name: 'tmp', mountPath: AGENT_PATHS.tmp },
+    { name: 'work', mountPath: AGENT_WORK_DIR },
   ];
   if (v.proxy.caBundlePem) {
     vols.push({ name: 'proxy-ca', configMap: { name: AGENT_OBJECTS.proxyCaConfigMap } });
@@ -72,6 +78,7 @@ function container(v: AgentValues, mounts: Obj[]): Obj {
       { name: AGENT_ENV.podName, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       // The agent listens on its pod address (and args may say `$(POD_IP)`); see spoke-agent config.
       { name: AGENT_ENV.podIp, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+      { name: 'FL_WORK_DIR', value: AGENT_WORK_DIR },
       ...v.proxy.env,
       // Node trusts the proxy CA for HTTPS through the proxy; the hub CA is separate (mTLS).
       ...(v.proxy.caBundlePem ? [{ name: 'NODE_EXTRA_CA_CERTS', value: AGENT_PATHS.proxyCaFile }] : []),
