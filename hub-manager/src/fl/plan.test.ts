@@ -125,6 +125,23 @@ describe('planJob', () => {
     expect(p.requeueAfterMs).toBeUndefined();
   });
 
+  it('completes from the stored state after the aggregator exited and its address went away', () => {
+    const fl = newFl();
+    const job = resolved(fl);
+    const first = planJob(job, observed(fl, ['cluster1', 'cluster2']), opts);
+    const p = planJob(
+      job,
+      observed(after(fl, first), ['cluster1', 'cluster2'], {
+        state: jobState('completed', 3),
+        aggregator: 'Succeeded',
+        listeners: [{ name: 'server-listener', type: 'LoadBalancer', port: 8080 }],
+      }),
+      opts,
+    );
+    expect(p.status.phase).toBe('Completed');
+    expect(p.works).toEqual([]);
+  });
+
   it('runs the evaluation before completing when spec.evaluation is set, then reports accuracy', () => {
     const fl = newFl({ evaluation: { args: ['evaluate'] } });
     const job = resolved(fl);

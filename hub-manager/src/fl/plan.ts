@@ -137,8 +137,7 @@ function waitingMessage(job: ResolvedJob, o: Observed, candidates: string[]): st
   const unavailable = o.decided.filter((c) => !candidates.includes(c));
   let m = `waiting for clients: ${candidates.length} of ${job.minAvailableClients} required clusters are selected with the federated-learning addon available`;
   if (o.decided.length === 0)
-    m +=
-      ` (the placement selects no cluster yet from cluster sets ${(job.placement.clusterSets ?? ['global']).join(', ')})`;
+    m += ` (the placement selects no cluster yet from cluster sets ${(job.placement.clusterSets ?? ['global']).join(', ')})`;
   if (unavailable.length > 0) m += `; addon not available on: ${unavailable.join(', ')}`;
   return m;
 }
@@ -323,16 +322,19 @@ export function planJob(job: ResolvedJob, o: Observed, opts: { pollMs: number; n
   const plan: Plan = { ...base, aggregator: { admitted: m.active }, status: b.s, events: [] };
 
   const endpoint = o.listeners.find((l) => l.address);
-  if (!endpoint || o.aggregator === 'Absent') {
+  // A finished aggregator needs no address: its stored state decides the outcome.
+  const finished = o.aggregator === 'Succeeded' || o.aggregator === 'Failed';
+  if (!finished && (!endpoint || o.aggregator === 'Absent')) {
     const why = o.aggregator === 'Absent' ? 'starting the aggregator' : 'waiting for a listener address';
     b.set(C.aggregatorReady, false, 'Pending', why);
     if (b.s.phase !== 'Running') b.phase('Waiting', why);
     plan.events = events(prev, b.s, m.lostEvents);
     return { ...plan, requeueAfterMs: opts.pollMs };
   }
-  b.set(C.aggregatorReady, true, 'Listening', `clients connect to ${endpoint.address}:${endpoint.port}`);
+  if (endpoint)
+    b.set(C.aggregatorReady, true, 'Listening', `clients connect to ${endpoint.address}:${endpoint.port}`);
   b.s.startTime ??= now.toISOString();
-  plan.works = taskInputs(job, o, m.active, endpoint);
+  plan.works = endpoint && !finished ? taskInputs(job, o, m.active, endpoint) : [];
   const p = progress(job, o, b, now);
   plan.evaluation = p.evaluation;
   if (p.terminal) plan.works = [];

@@ -25,6 +25,14 @@ describe('loadBalancerStatus', () => {
       loadBalancer: { ingress: [{ ip: '127.1.0.3' }] },
     });
   });
+  it('keeps an assigned address while no pod is ready, as a cloud load balancer does', () => {
+    const assigned = { ...svc('LoadBalancer'), status: { loadBalancer: { ingress: [{ ip: '127.1.0.3' }] } } };
+    expect(loadBalancerStatus(assigned, [])).toEqual({ loadBalancer: { ingress: [{ ip: '127.1.0.3' }] } });
+    expect(loadBalancerStatus(assigned, [pod('z', '127.1.0.9', 'True')])).toEqual({
+      loadBalancer: { ingress: [{ ip: '127.1.0.9' }] },
+    });
+  });
+
   it('has no ingress while no pod is ready, and ignores other Service types', () => {
     expect(loadBalancerStatus(svc('LoadBalancer'), [pod('a', '127.1.0.2', 'False')])).toEqual({
       loadBalancer: {},

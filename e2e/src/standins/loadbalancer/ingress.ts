@@ -26,7 +26,11 @@ const ready = (p: PodLike): boolean =>
   Boolean(p.status.podIP) &&
   (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
-/** The Service's desired `status.loadBalancer`, or undefined when it is not a LoadBalancer. */
+/**
+ * The Service's desired `status.loadBalancer`, or undefined when it is not a LoadBalancer.
+ * Like a cloud load balancer, an assigned address stays while no pod is ready (the Service
+ * keeps its external IP when its backends stop); it moves only to another ready pod.
+ */
 export function loadBalancerStatus(svc: Service, pods: readonly PodLike[]): Service['status'] | undefined {
   if (svc.spec?.type !== 'LoadBalancer') return undefined;
   const selector = svc.spec.selector ?? {};
@@ -35,5 +39,6 @@ export function loadBalancerStatus(svc: Service, pods: readonly PodLike[]): Serv
     .filter((p) => p.metadata.namespace === svc.metadata.namespace && !p.metadata.deletionTimestamp)
     .filter((p) => matches(selector, p.metadata.labels) && ready(p))
     .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))[0];
-  return { loadBalancer: pod ? { ingress: [{ ip: pod.status?.podIP as string }] } : {} };
+  if (pod) return { loadBalancer: { ingress: [{ ip: pod.status?.podIP as string }] } };
+  return { loadBalancer: svc.status?.loadBalancer ?? {} };
 }
