@@ -216,11 +216,12 @@ export async function startProcess(
   name: string,
   file: string,
   args: readonly string[],
+  extraEnv: Record<string, string> = {},
 ): Promise<Proc> {
   const { spawn } = await import('node:child_process');
   const { openSync } = await import('node:fs');
   const out = openSync(path.join(env.run, 'logs', `${name}.log`), 'a');
-  const child = spawn(file, args, { stdio: ['ignore', out, out] });
+  const child = spawn(file, args, { stdio: ['ignore', out, out], env: { ...process.env, ...extraEnv } });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   if (child.pid === undefined) throw new Error(`${name}: could not start ${file}`);
   return {
@@ -233,4 +234,17 @@ export async function startProcess(
       clearTimeout(t);
     },
   };
+}
+
+/** A free loopback port (for binaries that need an explicit listen address). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
 }

@@ -6,7 +6,7 @@
  * spoke agent runs in-process (no kubelet). Needs the stage-2 binaries (prepare.sh with
  * REAL_STAGE2=1); run by e2e/real/run.sh on a fresh control plane.
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -42,6 +42,7 @@ import { IdentityWatcher } from '@ocm-fl/spoke-agent/identity/identity-watcher.j
 import {
   adminClient,
   eventually,
+  freePort,
   loadRealEnv,
   run,
   serviceAccountClient,
@@ -114,10 +115,80 @@ function bootstrapRbac(): KubeObject[] {
   ];
 }
 
+/**
+ * OCM >= 1.2 serves the addon kinds as v1alpha1 (stored) and v1beta1, converted by the addon
+ * webhook (`addon webhook-server`); its controllers use v1beta1. Without the webhook, v1beta1
+ * writes of objects stored as v1alpha1 fail validation (e.g. status.registrations[0].type).
+ * The API server reaches the webhook by URL; its serving cert is the API server's (127.0.0.1).
+ */
+async function startAddonConversionWebhook(): Promise<void> {
+  const certDir = path.join(scratch, 'webhook-certs');
+  await mkdir(certDir, { recursive: true });
+  await copyFile(path.join(env.pki, 'apiserver.crt'), path.join(certDir, 'tls.crt'));
+  await copyFile(path.join(env.pki, 'apiserver.key'), path.join(certDir, 'tls.key'));
+  const port = await freePort();
+  procs.push(
+    await startProcess(
+      env,
+      'ocm-addon-webhook',
+      bin('addon'),
+      [
+        'webhook-server',
+        '--port',
+        String(port),
+        '--certdir',
+        certDir,
+        '--metrics-port',
+        '0',
+        '--health-probe-port',
+        '0',
+      ],
+      { KUBECONFIG: env.kubeconfig },
+    ),
+  );
+  const caBundle = (await readFile(path.join(env.pki, 'ca.crt'))).toString('base64');
+  const conversion = {
+    spec: {
+      conversion: {
+        strategy: 'Webhook',
+        webhook: {
+          conversionReviewVersions: ['v1', 'v1beta1'],
+          clientConfig: { url: `https://127.0.0.1:${port}/convert`, caBundle },
+        },
+      },
+    },
+  };
+  for (const crd of ['clustermanagementaddons', 'managedclusteraddons', 'addondeploymentconfigs']) {
+    await run('kubectl', [
+      '--kubeconfig',
+      env.kubeconfig,
+      'patch',
+      'crd',
+      `${crd}.addon.open-cluster-management.io`,
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify(conversion),
+    ]);
+  }
+  // Converting reads succeed once the webhook serves.
+  await eventually('addon conversion webhook serving', async () => {
+    await run('kubectl', [
+      '--kubeconfig',
+      env.kubeconfig,
+      'get',
+      'managedclusteraddons.v1beta1.addon.open-cluster-management.io',
+      '-A',
+    ]);
+    return true;
+  });
+}
+
 beforeAll(async () => {
   env = await loadRealEnv();
   admin = adminClient(env);
   scratch = await mkdtemp(path.join(tmpdir(), 'real-stage2-'));
+  await startAddonConversionWebhook();
   await run(bin('helm'), [
     'install',
     'federated-learning',
@@ -142,7 +213,7 @@ beforeAll(async () => {
     { client: await serviceAccountClient(env, NS, 'federated-learning-hub-manager'), logger: log },
   );
   await hubManager.started();
-});
+}, 180_000);
 
 afterAll(async () => {
   await agent?.stop();
@@ -165,6 +236,8 @@ describe('real OCM registration and work agents', () => {
         '--kubeconfig',
         env.kubeconfig,
         '--disable-leader-election',
+        '--listen',
+        `127.0.0.1:${await freePort()}`,
       ]),
     );
     procs.push(
@@ -178,9 +251,16 @@ describe('real OCM registration and work agents', () => {
         bootstrap,
         '--hub-kubeconfig-dir',
         hubDir,
+        '--hub-kubeconfig',
+        path.join(hubDir, 'kubeconfig'),
+        // the work agent reads the hub kubeconfig from its own flag (default /spoke/hub-kubeconfig/kubeconfig)
+        '--workload-source-config',
+        path.join(hubDir, 'kubeconfig'),
         '--kubeconfig',
         env.kubeconfig,
         '--disable-leader-election',
+        '--listen',
+        `127.0.0.1:${await freePort()}`,
         '--cluster-healthcheck-period',
         '10s',
       ]),
