@@ -106,7 +106,8 @@ build_group tools tools open-cluster-management.io/clusteradm/cmd/clusteradm hel
 # Stage 2 (real OCM hub controllers and klusterlet): REAL_STAGE2=1.
 if [[ ${REAL_STAGE2:-0} == 1 ]]; then
   build_group ocm ocm open-cluster-management.io/ocm/cmd/registration \
-    open-cluster-management.io/ocm/cmd/registration-operator open-cluster-management.io/ocm/cmd/placement
+    open-cluster-management.io/ocm/cmd/registration-operator open-cluster-management.io/ocm/cmd/placement \
+    open-cluster-management.io/ocm/cmd/addon
 fi
 
 # --- etcd ---------------------------------------------------------------------------------

@@ -214,14 +214,13 @@ export interface Proc {
 export async function startProcess(
   env: RealEnv,
   name: string,
-  file: string,
-  args: readonly string[],
-  extraEnv: Record<string, string> = {},
+  cmd: { file: string; args: readonly string[]; env?: Record<string, string> },
 ): Promise<Proc> {
   const { spawn } = await import('node:child_process');
   const { openSync } = await import('node:fs');
   const out = openSync(path.join(env.run, 'logs', `${name}.log`), 'a');
-  const child = spawn(file, args, { stdio: ['ignore', out, out], env: { ...process.env, ...extraEnv } });
+  const { file, args } = cmd;
+  const child = spawn(file, args, { stdio: ['ignore', out, out], env: { ...process.env, ...cmd.env } });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   if (child.pid === undefined) throw new Error(`${name}: could not start ${file}`);
   return {

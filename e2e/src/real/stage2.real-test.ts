@@ -128,11 +128,10 @@ async function startAddonConversionWebhook(): Promise<void> {
   await copyFile(path.join(env.pki, 'apiserver.key'), path.join(certDir, 'tls.key'));
   const port = await freePort();
   procs.push(
-    await startProcess(
-      env,
-      'ocm-addon-webhook',
-      bin('addon'),
-      [
+    await startProcess(env, 'ocm-addon-webhook', {
+      file: bin('addon'),
+      env: { KUBECONFIG: env.kubeconfig }, // controller-runtime reads it for the webhook's client
+      args: [
         'webhook-server',
         '--port',
         String(port),
@@ -143,8 +142,7 @@ async function startAddonConversionWebhook(): Promise<void> {
         '--health-probe-port',
         '0',
       ],
-      { KUBECONFIG: env.kubeconfig },
-    ),
+    }),
   );
   const caBundle = (await readFile(path.join(env.pki, 'ca.crt'))).toString('base64');
   const conversion = {
@@ -231,39 +229,45 @@ describe('real OCM registration and work agents', () => {
     const hubDir = path.join(scratch, 'hub-kubeconfig');
     await mkdir(hubDir, { recursive: true });
     procs.push(
-      await startProcess(env, 'ocm-registration-hub', bin('registration'), [
-        'controller',
-        '--kubeconfig',
-        env.kubeconfig,
-        '--disable-leader-election',
-        '--listen',
-        `127.0.0.1:${await freePort()}`,
-      ]),
+      await startProcess(env, 'ocm-registration-hub', {
+        file: bin('registration'),
+        args: [
+          'controller',
+          '--kubeconfig',
+          env.kubeconfig,
+          '--disable-leader-election',
+          '--listen',
+          `127.0.0.1:${await freePort()}`,
+        ],
+      }),
     );
     procs.push(
-      await startProcess(env, 'ocm-klusterlet-agent', bin('registration-operator'), [
-        'agent',
-        '--spoke-cluster-name',
-        CLUSTER,
-        '--agent-id',
-        'agent2',
-        '--bootstrap-kubeconfig',
-        bootstrap,
-        '--hub-kubeconfig-dir',
-        hubDir,
-        '--hub-kubeconfig',
-        path.join(hubDir, 'kubeconfig'),
-        // the work agent reads the hub kubeconfig from its own flag (default /spoke/hub-kubeconfig/kubeconfig)
-        '--workload-source-config',
-        path.join(hubDir, 'kubeconfig'),
-        '--kubeconfig',
-        env.kubeconfig,
-        '--disable-leader-election',
-        '--listen',
-        `127.0.0.1:${await freePort()}`,
-        '--cluster-healthcheck-period',
-        '10s',
-      ]),
+      await startProcess(env, 'ocm-klusterlet-agent', {
+        file: bin('registration-operator'),
+        args: [
+          'agent',
+          '--spoke-cluster-name',
+          CLUSTER,
+          '--agent-id',
+          'agent2',
+          '--bootstrap-kubeconfig',
+          bootstrap,
+          '--hub-kubeconfig-dir',
+          hubDir,
+          '--hub-kubeconfig',
+          path.join(hubDir, 'kubeconfig'),
+          // the work agent reads the hub kubeconfig from its own flag (default /spoke/hub-kubeconfig/kubeconfig)
+          '--workload-source-config',
+          path.join(hubDir, 'kubeconfig'),
+          '--kubeconfig',
+          env.kubeconfig,
+          '--disable-leader-election',
+          '--listen',
+          `127.0.0.1:${await freePort()}`,
+          '--cluster-healthcheck-period',
+          '10s',
+        ],
+      }),
     );
     await eventually(
       'the join CSR and ManagedCluster',
