@@ -25,6 +25,8 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const TARGETS = [
   { entry: 'hub-manager/src/main.ts', outfile: 'hub-manager/dist/hub-manager.js', protos: true },
   { entry: 'spoke-agent/src/main.ts', outfile: 'spoke-agent/dist/spoke-agent.js', protos: true },
+  // The example trainer image (e2e/trainers/mnist-ts/Dockerfile) and the demo run this bundle.
+  { entry: 'e2e/trainers/mnist-ts/main.ts', outfile: 'e2e/trainers/mnist-ts/dist/mnist-trainer.js', protos: false },
 ];
 
 /** Rewrites import.meta.url in every module but the entry (see above). */

@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       healthPort: 8080,
       handoffPort: 8081,
       leasePeriodMs: 60_000,
+      roundPollMaxMs: 10_000,
       kubeconfig,
     });
     expect(cfg.handoffUrl).toBeUndefined();
@@ -52,6 +53,10 @@ describe('loadConfig', () => {
     expect(cfg.imageRegistries).toEqual([{ source: 'quay.io', mirror: 'mirror.local' }]);
     expect(cfg.leasePeriodMs).toBe(500);
     expect(cfg.workDir).toBe('/tmp/w');
+    expect(loadConfig(['--round-poll-max-seconds', '0.5'], env).roundPollMaxMs).toBe(500);
+    expect(() => loadConfig([], { ...env, FL_ROUND_POLL_MAX_SECONDS: 'soon' })).toThrow(
+      /FL_ROUND_POLL_MAX_SECONDS/,
+    );
     expect(loadConfig(['--cluster-name', 'flag'], { ...env, FL_CLUSTER_NAME: 'env' }).clusterName).toBe(
       'flag',
     );

@@ -18,6 +18,8 @@ export const RUNTIME_ENV = {
   kubeconfig: 'KUBECONFIG',
   workDir: 'FL_WORK_DIR',
   leasePeriodSeconds: 'FL_LEASE_PERIOD_SECONDS',
+  /** Longest wait between asks for the next round (polling backs off up to it). */
+  roundPollMaxSeconds: 'FL_ROUND_POLL_MAX_SECONDS',
   handoffHost: 'FL_HANDOFF_HOST',
   /** Full base URL trainers use (overrides FL_HANDOFF_ADDRESS); tier 1: http://127.0.0.1:<port>. */
   handoffUrl: 'FL_HANDOFF_ADVERTISE_URL',
@@ -27,12 +29,14 @@ export const RUNTIME_ENV = {
 export const DEFAULT_CONFIG_DIR = '/etc/fl-agent/config';
 export const DEFAULT_WORK_DIR = path.join(AGENT_PATHS.tmp, 'fl-agent');
 export const DEFAULT_LEASE_PERIOD_SECONDS = 60;
+export const DEFAULT_ROUND_POLL_MAX_SECONDS = 10;
 
 export interface RuntimeConfig extends AgentConfig {
   /** Kubeconfig file for the agent's own cluster; undefined = in-cluster service account. */
   kubeconfig?: string;
   workDir: string;
   leasePeriodMs: number;
+  roundPollMaxMs: number;
   handoffHost: string;
   /** Base URL the trainer reaches the handoff server at; undefined = derive from the bound port. */
   handoffUrl?: string;
@@ -51,6 +55,7 @@ const FLAGS: Record<string, string> = {
   'handoff-host': RUNTIME_ENV.handoffHost,
   'handoff-url': RUNTIME_ENV.handoffUrl,
   'lease-period-seconds': RUNTIME_ENV.leasePeriodSeconds,
+  'round-poll-max-seconds': RUNTIME_ENV.roundPollMaxSeconds,
   'log-level': AGENT_ENV.logLevel,
   'cert-dir': AGENT_ENV.clientCertDir,
   'ca-file': AGENT_ENV.caBundleFile,
@@ -176,6 +181,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Run
     workDir: path.resolve(vars[RUNTIME_ENV.workDir] || DEFAULT_WORK_DIR),
     leasePeriodMs: Math.round(
       positiveNumber(vars, RUNTIME_ENV.leasePeriodSeconds, DEFAULT_LEASE_PERIOD_SECONDS) * 1000,
+    ),
+    roundPollMaxMs: Math.round(
+      positiveNumber(vars, RUNTIME_ENV.roundPollMaxSeconds, DEFAULT_ROUND_POLL_MAX_SECONDS) * 1000,
     ),
     ...listenHosts(vars),
     ...(url ? { handoffUrl: url } : {}),

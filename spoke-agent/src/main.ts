@@ -42,7 +42,14 @@ async function main(): Promise<void> {
     );
     process.exit(3);
   }
-  const agent = await startAgent({ config: cfg, kube: kubeClient(cfg), identity, logger: log });
+  const poll = { minMs: Math.min(1000, cfg.roundPollMaxMs), maxMs: cfg.roundPollMaxMs };
+  const agent = await startAgent({
+    config: cfg,
+    kube: kubeClient(cfg),
+    identity,
+    logger: log,
+    timing: { poll },
+  });
   let exiting = false;
   const shutdown = (signal: string): void => {
     if (exiting) return;

@@ -44,7 +44,7 @@ export function sampleFederatedLearning(o: SampleOptions = {}): FederatedLearnin
           ],
         },
       },
-      training: { parameters: o.parameters ?? { epochs: 1, lr: 0.1, batchSize: 32 } },
+      training: { parameters: o.parameters ?? { epochs: 1, lr: 0.2, batchSize: 32 } },
       ...(o.roundTimeoutSeconds ? { roundTimeoutSeconds: o.roundTimeoutSeconds } : {}),
       evaluation: { image: o.trainerImage ?? IMAGES.mnistTrainer },
     },

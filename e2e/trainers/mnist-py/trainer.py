@@ -89,7 +89,7 @@ def run(hub):
     if digest != task["model"]["digest"]:
         raise RuntimeError(f"model digest {digest}, task says {task['model']['digest']}")
     t_download = time.monotonic()
-    location = os.environ.get("FL_DATA_LOCATION") or task["data"]["location"]
+    location = task["data"].get("location") or os.environ.get("FL_DATA_LOCATION", "")
     data_dir = os.environ.get("FL_DATA_DIR") or task["data"]["dir"]
     params = task.get("parameters", {})
     limit = params.get("maxExamples")

@@ -30,7 +30,8 @@ async function run(client: HandoffClient): Promise<void> {
   const task = await client.task();
   const modelBytes = await client.model(task.model.digest);
   const tDownload = performance.now();
-  const location = process.env.FL_DATA_LOCATION ?? task.data.location;
+  // The task carries the ClusterClaim value verbatim; the env copy is a convenience.
+  const location = task.data.location || process.env.FL_DATA_LOCATION || '';
   const dataDir = process.env.FL_DATA_DIR ?? task.data.dir;
   const digits = loadDigits(
     dataDir && existsSync(join(dataDir, 'mnist', '0.json')) ? join(dataDir, 'mnist') : undefined,
