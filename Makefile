@@ -15,8 +15,11 @@ deps: $(NPM_STAMP)
 build: deps
 	npm run build --if-present
 
+# The README's test command (CI runs it through .ci/run): type-check and the fast suite,
+# then the end-to-end scenarios on the embedded control plane.
 test: deps
 	npm test
+	$(MAKE) e2e
 
 lint: deps
 	npm run lint
@@ -25,7 +28,7 @@ demo: deps
 	npx tsx e2e/src/demo/main.ts $(if $(KEEP),--keep,)
 
 e2e: deps
-	NODE_OPTIONS=--experimental-vm-modules npx jest --testPathPatterns 'e2e/src/scenarios'
+	NODE_OPTIONS=--experimental-vm-modules npx jest -c jest.e2e.config.js
 
 e2e-real: deps
 	bash e2e/real/run.sh

@@ -4,7 +4,12 @@ import { redact } from './logger.js';
 describe('redact', () => {
   it('hides secret fields and PEM blocks but keeps the rest', () => {
     const pem = '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----';
-    const out = redact({ cluster: 'c1', tlsKey: 'x', nested: { msg: `got ${pem} here` }, list: [{ token: 't' }] });
+    const out = redact({
+      cluster: 'c1',
+      tlsKey: 'x',
+      nested: { msg: `got ${pem} here` },
+      list: [{ token: 't' }],
+    });
     expect(out).toEqual({
       cluster: 'c1',
       tlsKey: '[redacted]',

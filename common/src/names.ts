@@ -39,7 +39,9 @@ export function klusterletUsernamePrefix(cluster: string): string {
   return `${OCM}:${cluster}:`;
 }
 
-const CN_PATTERN = new RegExp(`^${OCM}:cluster:([a-z0-9]([-a-z0-9.]*[a-z0-9])?):addon:${ADDON_NAME}:agent:${AGENT_NAME}$`);
+const CN_PATTERN = new RegExp(
+  `^${OCM}:cluster:([a-z0-9]([-a-z0-9.]*[a-z0-9])?):addon:${ADDON_NAME}:agent:${AGENT_NAME}$`,
+);
 
 /** The cluster an agent certificate's CN names, or undefined when the CN is not an agent CN. */
 export function clusterFromCommonName(cn: string): string | undefined {

@@ -44,7 +44,11 @@ export interface Condition {
  * Set a condition on a list, keeping lastTransitionTime when the status did not change.
  * Returns a new list; pure apart from `now`.
  */
-export function setCondition(list: readonly Condition[] | undefined, c: Condition, now = new Date()): Condition[] {
+export function setCondition(
+  list: readonly Condition[] | undefined,
+  c: Condition,
+  now = new Date(),
+): Condition[] {
   const prev = (list ?? []).find((x) => x.type === c.type);
   const lastTransitionTime = prev && prev.status === c.status ? prev.lastTransitionTime : now.toISOString();
   const next: Condition = { ...c, lastTransitionTime };

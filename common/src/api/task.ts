@@ -43,7 +43,8 @@ export interface FederatedLearningTaskSpec {
   roundTimeoutSeconds?: number;
 }
 
-export type TaskPhase = 'Pending' | 'Downloading' | 'Training' | 'Uploading' | 'Waiting' | 'Completed' | 'Failed';
+export type TaskPhase =
+  'Pending' | 'Downloading' | 'Training' | 'Uploading' | 'Waiting' | 'Completed' | 'Failed';
 
 export interface FederatedLearningTaskStatus {
   phase?: TaskPhase;

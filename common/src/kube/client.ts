@@ -47,18 +47,19 @@ export class KubeClient {
     let kinds = this.discovery.get(apiVersion);
     if (!kinds?.has(kind)) kinds = await this.discover(apiVersion);
     const info = kinds.get(kind);
-    if (!info) throw new KubeError(404, 'NotFound', `the server does not serve kind ${kind} in ${apiVersion}`);
+    if (!info)
+      throw new KubeError(404, 'NotFound', `the server does not serve kind ${kind} in ${apiVersion}`);
     return info;
   }
 
   private async discover(apiVersion: string): Promise<Map<string, ResourceInfo>> {
     const kinds = new Map<string, ResourceInfo>();
     try {
-      const list = await this.transport.request<{ resources: { name: string; kind: string; namespaced: boolean }[] }>(
-        'GET',
-        groupVersionPath(apiVersion),
-      );
-      for (const r of list.resources) if (!r.name.includes('/')) kinds.set(r.kind, { plural: r.name, namespaced: r.namespaced });
+      const list = await this.transport.request<{
+        resources: { name: string; kind: string; namespaced: boolean }[];
+      }>('GET', groupVersionPath(apiVersion));
+      for (const r of list.resources)
+        if (!r.name.includes('/')) kinds.set(r.kind, { plural: r.name, namespaced: r.namespaced });
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
@@ -66,13 +67,24 @@ export class KubeClient {
     return kinds;
   }
 
-  private async path(apiVersion: string, kind: string, namespace?: string, name?: string, sub?: string): Promise<string> {
+  private async path(
+    apiVersion: string,
+    kind: string,
+    namespace?: string,
+    name?: string,
+    sub?: string,
+  ): Promise<string> {
     const resource = await this.resource(apiVersion, kind);
     if (resource.namespaced && name && !namespace) throw new Error(`${kind} ${name}: namespace required`);
     return resourcePath({ apiVersion, resource, namespace, name, subresource: sub });
   }
 
-  async get<T extends KubeObject>(apiVersion: string, kind: string, name: string, namespace?: string): Promise<T | undefined> {
+  async get<T extends KubeObject>(
+    apiVersion: string,
+    kind: string,
+    name: string,
+    namespace?: string,
+  ): Promise<T | undefined> {
     try {
       return await this.transport.request<T>('GET', await this.path(apiVersion, kind, namespace, name));
     } catch (e) {
@@ -91,7 +103,12 @@ export class KubeClient {
     let cont: string | undefined;
     let resourceVersion = '';
     do {
-      const query = { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: 500, continue: cont };
+      const query = {
+        labelSelector: opts.labelSelector,
+        fieldSelector: opts.fieldSelector,
+        limit: 500,
+        continue: cont,
+      };
       const page = await this.transport.request<ListResponse<T>>('GET', path, { query });
       // Lists omit kind/apiVersion on items; restore them so objects can be written back.
       for (const item of page.items) items.push({ ...item, apiVersion, kind });
@@ -163,7 +180,12 @@ export class KubeClient {
    * Fields the caller does not set (status, server-filled metadata) are kept as stored.
    */
   async apply<T extends KubeObject>(obj: T): Promise<{ object: T; changed: boolean }> {
-    const current = await this.get<T>(obj.apiVersion, obj.kind, obj.metadata.name ?? '', obj.metadata.namespace);
+    const current = await this.get<T>(
+      obj.apiVersion,
+      obj.kind,
+      obj.metadata.name ?? '',
+      obj.metadata.namespace,
+    );
     if (!current) return { object: await this.create(obj), changed: true };
     const merged = mergeDesired(current, obj);
     if (JSON.stringify(merged) === JSON.stringify(current)) return { object: current, changed: false };
@@ -214,7 +236,8 @@ export function mergeDesired<T extends KubeObject>(current: T, desired: T): T {
   }
   const meta = { ...current.metadata };
   for (const k of ['labels', 'annotations', 'ownerReferences', 'finalizers'] as const) {
-    if (desired.metadata[k] !== undefined) (meta as unknown as Record<string, unknown>)[k] = desired.metadata[k];
+    if (desired.metadata[k] !== undefined)
+      (meta as unknown as Record<string, unknown>)[k] = desired.metadata[k];
   }
   out.metadata = meta;
   return out as T;

@@ -16,8 +16,10 @@ function statusOf(e: unknown): number | undefined {
 }
 
 export const isNotFound = (e: unknown): boolean => statusOf(e) === 404;
-export const isConflict = (e: unknown): boolean => statusOf(e) === 409 && (e as KubeError).reason !== 'AlreadyExists';
-export const isAlreadyExists = (e: unknown): boolean => statusOf(e) === 409 && (e as KubeError).reason === 'AlreadyExists';
+export const isConflict = (e: unknown): boolean =>
+  statusOf(e) === 409 && (e as KubeError).reason !== 'AlreadyExists';
+export const isAlreadyExists = (e: unknown): boolean =>
+  statusOf(e) === 409 && (e as KubeError).reason === 'AlreadyExists';
 export const isGone = (e: unknown): boolean => statusOf(e) === 410;
 /** Errors worth retrying: conflicts, throttling, server trouble, transport failures. */
 export const isRetriable = (e: unknown): boolean => {

@@ -61,13 +61,21 @@ export class Informer<T extends KubeObject> {
       try {
         h(type, obj);
       } catch (e) {
-        (this.opts.logger ?? silentLogger).error('informer handler failed', { kind: this.kind, key, error: e });
+        (this.opts.logger ?? silentLogger).error('informer handler failed', {
+          kind: this.kind,
+          key,
+          error: e,
+        });
       }
     }
   }
 
   private async relist(): Promise<void> {
-    const { items, resourceVersion } = await this.client.listWithVersion<T>(this.apiVersion, this.kind, this.opts);
+    const { items, resourceVersion } = await this.client.listWithVersion<T>(
+      this.apiVersion,
+      this.kind,
+      this.opts,
+    );
     const seen = new Set<string>();
     for (const item of items) {
       const key = objectKey(item);

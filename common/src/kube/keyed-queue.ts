@@ -96,7 +96,12 @@ export class KeyedQueue {
     } catch (e) {
       s.failures++;
       delay = Math.min(100 * 2 ** Math.min(s.failures, 16), this.maxBackoffMs);
-      this.log.warn('reconcile failed; will retry', { key, error: e, retryInMs: delay, failures: s.failures });
+      this.log.warn('reconcile failed; will retry', {
+        key,
+        error: e,
+        retryInMs: delay,
+        failures: s.failures,
+      });
     } finally {
       s.running = false;
       this.active--;

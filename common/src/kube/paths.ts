@@ -9,7 +9,9 @@ export interface ResourceInfo {
 /** Split `group/version` (or `v1`) into its parts. */
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const i = apiVersion.indexOf('/');
-  return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+  return i < 0
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
 }
 
 /** `/api/v1` or `/apis/<group>/<version>`. */
@@ -37,7 +39,9 @@ export function resourcePath(p: PathParts): string {
 }
 
 export function objectKey(obj: Pick<KubeObject, 'metadata'>): string {
-  return obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : (obj.metadata.name ?? '');
+  return obj.metadata.namespace
+    ? `${obj.metadata.namespace}/${obj.metadata.name}`
+    : (obj.metadata.name ?? '');
 }
 
 /** Parse a `namespace/name` (or `name`) key. */

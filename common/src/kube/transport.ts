@@ -26,7 +26,8 @@ export class Transport {
 
   private async open(method: string, path: string, o: RequestOptions): Promise<http.IncomingMessage> {
     const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
-    for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(o.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
     const body = o.body === undefined ? undefined : Buffer.from(JSON.stringify(o.body));
     const opts: https.RequestOptions = {
       method,
@@ -46,7 +47,8 @@ export class Transport {
     return new Promise((resolve, reject) => {
       const req = mod.request({ ...opts, signal: o.signal }, resolve);
       req.on('error', reject);
-      if (o.timeoutMs) req.setTimeout(o.timeoutMs, () => req.destroy(new Error(`${method} ${path} timed out`)));
+      if (o.timeoutMs)
+        req.setTimeout(o.timeoutMs, () => req.destroy(new Error(`${method} ${path} timed out`)));
       req.end(body);
     });
   }

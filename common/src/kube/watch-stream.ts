@@ -20,10 +20,17 @@ export async function readWatchEvents<T extends KubeObject>(
         const line = buf.slice(0, nl).trim();
         buf = buf.slice(nl + 1);
         if (!line) continue;
-        const ev = JSON.parse(line) as { type: WatchEventType; object: T & { code?: number; reason?: string; message?: string } };
+        const ev = JSON.parse(line) as {
+          type: WatchEventType;
+          object: T & { code?: number; reason?: string; message?: string };
+        };
         if (ev.type === 'ERROR') {
           res.destroy();
-          throw new KubeError(ev.object.code ?? 500, ev.object.reason ?? '', `watch error: ${ev.object.message ?? ''}`);
+          throw new KubeError(
+            ev.object.code ?? 500,
+            ev.object.reason ?? '',
+            `watch error: ${ev.object.message ?? ''}`,
+          );
         }
         onEvent(ev.type, ev.object);
       }

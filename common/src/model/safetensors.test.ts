@@ -1,5 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { decodeSafetensors, encodeSafetensors, f16ToF32, f32ToF16, parseManifest, SafetensorsError } from './safetensors.js';
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  f16ToF32,
+  f32ToF16,
+  parseManifest,
+  SafetensorsError,
+} from './safetensors.js';
 
 describe('safetensors', () => {
   it('round-trips F32 and F16 tensors with metadata', () => {
@@ -22,7 +29,8 @@ describe('safetensors', () => {
   });
 
   it('converts half precision both ways', () => {
-    for (const v of [0, 1, -2, 65504, 6.103515625e-5, 5.960464477539063e-8]) expect(f16ToF32(f32ToF16(v))).toBe(v);
+    for (const v of [0, 1, -2, 65504, 6.103515625e-5, 5.960464477539063e-8])
+      expect(f16ToF32(f32ToF16(v))).toBe(v);
     expect(f16ToF32(f32ToF16(1e6))).toBe(Infinity);
     expect(Number.isNaN(f16ToF32(f32ToF16(NaN)))).toBe(true);
   });
@@ -34,9 +42,15 @@ describe('safetensors', () => {
       len.writeBigUInt64LE(BigInt(j.length));
       return Buffer.concat([len, j]);
     };
-    expect(() => parseManifest(header({ w: { dtype: 'I8', shape: [1], data_offsets: [0, 1] } }))).toThrow(/dtype I8/);
-    expect(() => parseManifest(header({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }))).toThrow(/want 8/);
-    expect(() => parseManifest(header({ w: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }))).toThrow(/expected 0/);
+    expect(() => parseManifest(header({ w: { dtype: 'I8', shape: [1], data_offsets: [0, 1] } }))).toThrow(
+      /dtype I8/,
+    );
+    expect(() => parseManifest(header({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }))).toThrow(
+      /want 8/,
+    );
+    expect(() => parseManifest(header({ w: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }))).toThrow(
+      /expected 0/,
+    );
     expect(() => parseManifest(Buffer.from([1, 2, 3]))).toThrow(SafetensorsError);
     const huge = Buffer.alloc(8);
     huge.writeBigUInt64LE(1n << 40n);

@@ -49,7 +49,8 @@ function elementCount(shape: readonly number[]): number {
 export function headerLength(prefix: Uint8Array): number {
   if (prefix.length < 8) throw new SafetensorsError('truncated: fewer than 8 bytes');
   const n = Buffer.from(prefix.buffer, prefix.byteOffset, 8).readBigUInt64LE(0);
-  if (n > BigInt(MAX_HEADER_BYTES)) throw new SafetensorsError(`header of ${n} bytes exceeds ${MAX_HEADER_BYTES}`);
+  if (n > BigInt(MAX_HEADER_BYTES))
+    throw new SafetensorsError(`header of ${n} bytes exceeds ${MAX_HEADER_BYTES}`);
   return Number(n);
 }
 
@@ -59,14 +60,16 @@ export function headerLength(prefix: Uint8Array): number {
  */
 export function parseManifest(buf: Uint8Array): Manifest {
   const n = headerLength(buf);
-  if (buf.length < 8 + n) throw new SafetensorsError(`truncated: header needs ${8 + n} bytes, have ${buf.length}`);
+  if (buf.length < 8 + n)
+    throw new SafetensorsError(`truncated: header needs ${8 + n} bytes, have ${buf.length}`);
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.from(buf.buffer, buf.byteOffset + 8, n).toString('utf8'));
   } catch (e) {
     throw new SafetensorsError('header is not JSON', { cause: e });
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SafetensorsError('header is not an object');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new SafetensorsError('header is not an object');
   const metadata: Record<string, string> = {};
   const tensors: TensorInfo[] = [];
   for (const [name, v] of Object.entries(raw as Record<string, unknown>)) {
@@ -82,7 +85,8 @@ export function parseManifest(buf: Uint8Array): Manifest {
   tensors.sort((a, b) => a.begin - b.begin || a.name.localeCompare(b.name));
   let expected = 0;
   for (const t of tensors) {
-    if (t.begin !== expected) throw new SafetensorsError(`tensor ${t.name}: data starts at ${t.begin}, expected ${expected}`);
+    if (t.begin !== expected)
+      throw new SafetensorsError(`tensor ${t.name}: data starts at ${t.begin}, expected ${expected}`);
     expected = t.end;
   }
   return { tensors, metadata, dataStart: 8 + n, dataBytes: expected };
@@ -91,7 +95,8 @@ export function parseManifest(buf: Uint8Array): Manifest {
 function parseTensorInfo(name: string, v: unknown): TensorInfo {
   const t = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
   if (t === null || typeof t !== 'object') throw new SafetensorsError(`tensor ${name}: not an object`);
-  if (t.dtype !== 'F32' && t.dtype !== 'F16') throw new SafetensorsError(`tensor ${name}: dtype ${String(t.dtype)} not supported (F32, F16)`);
+  if (t.dtype !== 'F32' && t.dtype !== 'F16')
+    throw new SafetensorsError(`tensor ${name}: dtype ${String(t.dtype)} not supported (F32, F16)`);
   if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
     throw new SafetensorsError(`tensor ${name}: shape must be a list of non-negative integers`);
   const off = t.data_offsets;
@@ -100,7 +105,10 @@ function parseTensorInfo(name: string, v: unknown): TensorInfo {
   const [begin, end] = off as [number, number];
   const shape = t.shape as number[];
   const want = elementCount(shape) * DTYPE_BYTES[t.dtype];
-  if (end - begin !== want) throw new SafetensorsError(`tensor ${name}: ${end - begin} bytes for shape [${shape}] ${t.dtype} (want ${want})`);
+  if (end - begin !== want)
+    throw new SafetensorsError(
+      `tensor ${name}: ${end - begin} bytes for shape [${shape}] ${t.dtype} (want ${want})`,
+    );
   return { name, dtype: t.dtype, shape, begin, end };
 }
 
@@ -110,7 +118,8 @@ export function encodeSafetensors(tensors: readonly Tensor[], metadata: Record<s
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   for (const t of tensors) {
-    if (t.values.length !== elementCount(t.shape)) throw new SafetensorsError(`tensor ${t.name}: ${t.values.length} values for shape [${t.shape}]`);
+    if (t.values.length !== elementCount(t.shape))
+      throw new SafetensorsError(`tensor ${t.name}: ${t.values.length} values for shape [${t.shape}]`);
     const bytes = t.values.length * DTYPE_BYTES[t.dtype];
     header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
@@ -147,7 +156,8 @@ export function decodeSafetensors(buf: Uint8Array): { tensors: Tensor[]; metadat
     const n = (t.end - t.begin) / DTYPE_BYTES[t.dtype];
     const values = new Float32Array(n);
     const base = m.dataStart + t.begin;
-    for (let i = 0; i < n; i++) values[i] = t.dtype === 'F32' ? b.readFloatLE(base + 4 * i) : f16ToF32(b.readUInt16LE(base + 2 * i));
+    for (let i = 0; i < n; i++)
+      values[i] = t.dtype === 'F32' ? b.readFloatLE(base + 4 * i) : f16ToF32(b.readUInt16LE(base + 2 * i));
     return { name: t.name, dtype: t.dtype, shape: t.shape, values };
   });
   return { tensors, metadata: { ...m.metadata } };
@@ -174,7 +184,7 @@ export function f32ToF16(v: number): number {
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
   if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
+  const e = exp - 127 + 15;
   if (e >= 0x1f) return sign | 0x7c00;
   if (e <= 0) {
     if (e < -10) return sign;
@@ -188,7 +198,7 @@ export function f32ToF16(v: number): number {
   }
   let half = (e << 10) | (mant >>> 13);
   const rem = mant & 0x1fff;
+  // A carry out of the mantissa rounds up into the exponent (and to infinity), as IEEE wants.
   if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  e = half >>> 10;
   return sign | half;
 }

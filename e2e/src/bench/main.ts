@@ -30,7 +30,9 @@ for (const f of benches) {
 }
 
 process.stdout.write('\n== results (bench-out/)\n');
-for (const f of readdirSync(outDir).filter((x) => x.endsWith('.json')).sort()) {
+for (const f of readdirSync(outDir)
+  .filter((x) => x.endsWith('.json'))
+  .sort()) {
   process.stdout.write(`${f}: ${readFileSync(join(outDir, f), 'utf8').trim().slice(0, 2000)}\n`);
 }
 process.exit(failed ? 1 : 0);
