@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds (or reuses) the real tier's binaries into $REAL_CACHE/bin (default .cache/real/bin):
-# kube-apiserver, kube-controller-manager (kube/go.mod), clusteradm, helm (tools/go.mod);
-# checks etcd (Debian etcd-server). A group is rebuilt only when its go.mod/go.sum or
-# versions.env changed. Build times go to $REAL_CACHE/build-times.txt.
+# kube-apiserver, kube-controller-manager (kube/go.mod), helm (tools/go.mod; also the OCM api
+# module's CRDs), and, only when the Go module proxy serves the OCM modules, clusteradm and
+# with REAL_STAGE2=1 the stage-2 OCM binaries (ocm/go.mod); checks etcd (Debian etcd-server).
+# A group is rebuilt only when its go.mod/go.sum or versions.env changed. Build times go to
+# $REAL_CACHE/build-times.txt.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -14,32 +16,33 @@ mkdir -p "$BIN" "$CACHE/stamps"
 TIMES=$CACHE/build-times.txt
 log() { echo "[prepare] $*" >&2; }
 
-# --- OCM modules: the module proxy, else local git mirrors -----------------------------
-# Some sandboxes' proxies refuse open-cluster-management.io (403). Then the tagged sources
-# are taken from git mirrors (OCM_GIT_MIRRORS/<org>+<repo>/repo) and served as a file://
-# proxy built by modzip exactly as the real proxy would zip them; go.sum still verifies them.
+# --- OCM modules: does the module proxy serve them? -------------------------------------
+# clusteradm and stage 2 (ocm/go.mod) need open-cluster-management.io/{clusteradm,ocm,
+# addon-framework,...}. Some module proxies refuse them (HTTP 403 "This module version is not
+# available."); then those builds are skipped and stage 1 uses the tier-1 clusteradm helper.
+# The probe downloads into an empty module cache, so that a copy already in the local cache
+# cannot stand in for the proxy, from ocm/ so that go.sum verifies what the proxy serves.
 ocm_modules=(
-  "api $OCM_API_VERSION" "ocm $OCM_VERSION" "sdk-go $OCM_SDK_GO_VERSION"
-  "cluster-proxy $OCM_CLUSTER_PROXY_VERSION"
-  "managed-serviceaccount $OCM_MANAGED_SERVICEACCOUNT_VERSION" "clusteradm $CLUSTERADM_VERSION"
-  "addon-framework $OCM_ADDON_FRAMEWORK_VERSION"
+  "ocm@$OCM_VERSION" "clusteradm@$CLUSTERADM_VERSION" "addon-framework@$OCM_ADDON_FRAMEWORK_VERSION"
+  "sdk-go@$OCM_SDK_GO_VERSION" "api@$OCM_API_VERSION" "cluster-proxy@$OCM_CLUSTER_PROXY_VERSION"
+  "managed-serviceaccount@$OCM_MANAGED_SERVICEACCOUNT_VERSION"
 )
-if ! (cd "$HERE/tools" && go mod download open-cluster-management.io/clusteradm open-cluster-management.io/api &&
-  cd "$HERE/ocm" && go mod download open-cluster-management.io/ocm open-cluster-management.io/addon-framework) 2>/dev/null; then
-  MIRRORS=${OCM_GIT_MIRRORS:-/work/.mirror}
-  log "module proxy does not serve open-cluster-management.io; using git mirrors in $MIRRORS"
-  PROXY=$CACHE/ocm-proxy
-  (cd "$HERE/modzip" && go build -mod=readonly -o "$BIN/modzip" .)
-  for mv in "${ocm_modules[@]}"; do
-    read -r repo ver <<<"$mv"
-    [[ -f "$PROXY/open-cluster-management.io/$repo/@v/$ver.zip" ]] && continue
-    git_dir="$MIRRORS/open-cluster-management-io+$repo/repo"
-    [[ -d "$git_dir" ]] || { log "no module proxy and no mirror $git_dir"; exit 1; }
-    "$BIN/modzip" -out "$PROXY" -module "open-cluster-management.io/$repo" -git "$git_dir" -version "$ver"
-  done
-  export GOPROXY="file://$PROXY,${GOPROXY:-https://proxy.golang.org,direct}"
-  export GONOSUMDB="open-cluster-management.io${GONOSUMDB:+,$GONOSUMDB}"
-fi
+probe_ocm_proxy() { # writes the refused modules' errors to $1; prints their names (a,b,…)
+  local tmp
+  tmp=$(mktemp -d)
+  : >"$1"
+  (cd "$HERE/ocm" && GOMODCACHE="$tmp" GOFLAGS=-modcacherw go mod download -json \
+    "${ocm_modules[@]/#/open-cluster-management.io/}" 2>/dev/null || true) |
+    awk -v errs="$1" -v n=${#ocm_modules[@]} '
+      /^\t"Path": / { split($0, q, "\""); path = q[4]; sub(/^open-cluster-management.io\//, "", path) }
+      /^\t"Error": / { e = $0; sub(/^\t"Error": "/, "", e); sub(/",?$/, "", e); gsub(/\\[nt]/, " ", e)
+                       print e >errs; bad = bad (bad ? "," : "") path }
+      /^\t"Sum": / { ok++ }
+      END { if (!bad && ok < n) bad = "?"; print bad }'
+  rm -rf "$tmp"
+}
+OCM_REFUSED=$(probe_ocm_proxy "$CACHE/ocm-proxy-errors.txt")
+echo "$OCM_REFUSED" >"$CACHE/ocm-refused"
 # --- versions.env must agree with the go.mod files -------------------------------------
 need_version() { # dir module version
   local got
@@ -48,12 +51,15 @@ need_version() { # dir module version
 }
 need_version kube k8s.io/kubernetes "$KUBERNETES_VERSION"
 need_version kube k8s.io/apiserver "v0.${KUBERNETES_VERSION#v1.}"
-need_version tools open-cluster-management.io/clusteradm "$CLUSTERADM_VERSION"
 need_version tools open-cluster-management.io/api "$OCM_API_VERSION"
-need_version tools open-cluster-management.io/ocm "$OCM_VERSION"
 need_version tools helm.sh/helm/v3 "$HELM_VERSION"
-need_version ocm open-cluster-management.io/ocm "$OCM_VERSION"
-need_version ocm open-cluster-management.io/addon-framework "$OCM_ADDON_FRAMEWORK_VERSION"
+if [[ -z "$OCM_REFUSED" ]]; then
+  need_version ocm open-cluster-management.io/clusteradm "$CLUSTERADM_VERSION"
+  need_version ocm open-cluster-management.io/ocm "$OCM_VERSION"
+  need_version ocm open-cluster-management.io/addon-framework "$OCM_ADDON_FRAMEWORK_VERSION"
+  need_version ocm open-cluster-management.io/sdk-go "$OCM_SDK_GO_VERSION"
+  need_version ocm helm.sh/helm/v3 "$HELM_VERSION"
+fi
 
 (cd "$HERE/tools" && go mod download open-cluster-management.io/api)
 OCM_API_DIR=$(cd "$HERE/tools" && go list -mod=readonly -m -f '{{.Dir}}' open-cluster-management.io/api)
@@ -102,12 +108,24 @@ build_group() { # name dir packages...
 }
 : >"$TIMES"
 build_group kube kube k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
-build_group tools tools open-cluster-management.io/clusteradm/cmd/clusteradm helm.sh/helm/v3/cmd/helm
-# Stage 2 (real OCM hub controllers and klusterlet): REAL_STAGE2=1.
-if [[ ${REAL_STAGE2:-0} == 1 ]]; then
-  build_group ocm ocm open-cluster-management.io/ocm/cmd/registration \
-    open-cluster-management.io/ocm/cmd/registration-operator open-cluster-management.io/ocm/cmd/placement \
-    open-cluster-management.io/ocm/cmd/addon
+build_group tools tools helm.sh/helm/v3/cmd/helm
+# clusteradm always, stage 2 (real OCM hub controllers and klusterlet) with REAL_STAGE2=1; only
+# from modules the proxy serves. Otherwise binaries left from an earlier build are removed, so
+# the scenarios see exactly what this run could build.
+ocm_bins=(clusteradm registration registration-operator placement addon)
+if [[ -n "$OCM_REFUSED" ]]; then
+  log "the Go module proxy here refuses open-cluster-management.io/{$OCM_REFUSED} (403); real clusteradm and stage 2 are skipped"
+  sed 's/^/[prepare]   /' "$CACHE/ocm-proxy-errors.txt" >&2
+  for b in "${ocm_bins[@]}"; do rm -f "$BIN/$b"; done
+  rm -f "$CACHE/stamps/ocm" "$CACHE/stamps/ocm-stage2"
+  echo "ocm skipped 0s (proxy refuses $OCM_REFUSED)" >>"$TIMES"
+else
+  build_group ocm ocm open-cluster-management.io/clusteradm/cmd/clusteradm
+  if [[ ${REAL_STAGE2:-0} == 1 ]]; then
+    build_group ocm-stage2 ocm open-cluster-management.io/ocm/cmd/registration \
+      open-cluster-management.io/ocm/cmd/registration-operator open-cluster-management.io/ocm/cmd/placement \
+      open-cluster-management.io/ocm/cmd/addon
+  fi
 fi
 
 # --- etcd ---------------------------------------------------------------------------------

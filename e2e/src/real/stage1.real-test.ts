@@ -1,10 +1,13 @@
 /**
  * Stage 1 of the real tier: a real kube-apiserver (RBAC, etcd, certificates API) started by
- * e2e/real/start.sh, the real helm and clusteradm, the hub-manager in-process with the chart's
- * ServiceAccount token, and the tier-1 stand-ins for the klusterlet's registration and work
- * agents pointed at the real server. Run by e2e/real/run.sh only (suffix `.real-test.ts`).
+ * e2e/real/start.sh, the real helm, the hub-manager in-process with the chart's ServiceAccount
+ * token, and the tier-1 stand-ins for the klusterlet's registration and work agents pointed at
+ * the real server. `addon enable/disable` use the real clusteradm when prepare.sh could build it
+ * (the module proxy serves the OCM modules), else the tier-1 clusteradm helper against the real
+ * API server. Run by e2e/real/run.sh only (suffix `.real-test.ts`).
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -37,6 +40,7 @@ import {
 import { defaultConfig } from '@ocm-fl/hub-manager/config.js';
 import { startHubManager, type HubManager } from '@ocm-fl/hub-manager/main.js';
 import { DEFAULT_CA_SECRET } from '@ocm-fl/hub-manager/registration/ca-secret.js';
+import { addonDisable, addonEnable } from '@ocm-fl/e2e/standins/clusteradm.js';
 import { LeaseChecker } from '@ocm-fl/e2e/standins/lease/lease-checker.js';
 import { RegistrationAgent } from '@ocm-fl/e2e/standins/registration/registration-agent.js';
 import { WorkAgent } from '@ocm-fl/e2e/standins/work/work-agent.js';
@@ -82,11 +86,38 @@ const helm = (...args: string[]): Promise<{ stdout: string }> =>
   run(path.join(env.bin, 'helm'), [...args, '--kubeconfig', env.kubeconfig]);
 const clusteradm = (...args: string[]): Promise<{ stdout: string }> =>
   run(path.join(env.bin, 'clusteradm'), [...args, '--kubeconfig', env.kubeconfig]);
+/** Whether prepare.sh built the real clusteradm (it does only when the module proxy serves OCM). */
+let realClusteradm = false;
+
+/** `clusteradm addon enable`: the real one when built, else the tier-1 helper. */
+async function enableAddon(): Promise<string | undefined> {
+  if (realClusteradm) {
+    return (await clusteradm('addon', 'enable', '--names', ADDON_NAME, '--clusters', CLUSTER)).stdout;
+  }
+  await addonEnable({ hub: admin, names: [ADDON_NAME], clusters: [CLUSTER] });
+  return undefined;
+}
+
+async function disableAddon(): Promise<void> {
+  if (realClusteradm) await clusteradm('addon', 'disable', '--names', ADDON_NAME, '--clusters', CLUSTER);
+  else await addonDisable({ hub: admin, names: [ADDON_NAME], clusters: [CLUSTER] });
+}
 
 beforeAll(async () => {
   env = await loadRealEnv();
   admin = adminClient(env);
   scratch = await mkdtemp(path.join(tmpdir(), 'real-stage1-'));
+  realClusteradm = await access(path.join(env.bin, 'clusteradm'), constants.X_OK).then(
+    () => true,
+    () => false,
+  );
+  if (!realClusteradm) {
+    log.warn(
+      `no ${path.join(env.bin, 'clusteradm')} (prepare.sh builds it only when the Go module proxy ` +
+        'serves open-cluster-management.io): addon enable/disable use the tier-1 clusteradm helper ' +
+        '(e2e/src/standins/clusteradm.ts) against the real API server',
+    );
+  }
 });
 
 afterAll(async () => {
@@ -112,7 +143,7 @@ async function writeAgentMounts(ns: string): Promise<{ certDir: string; caFile: 
   return { certDir, caFile, configDir };
 }
 
-describe('real kube-apiserver, helm and clusteradm', () => {
+describe('real kube-apiserver, helm and (when built) clusteradm', () => {
   it('helm lint and helm template pass on the chart', async () => {
     await helm('lint', CHART);
     const { stdout } = await helm('template', RELEASE, CHART, '-n', NS);
@@ -162,10 +193,8 @@ describe('real kube-apiserver, helm and clusteradm', () => {
     expect(unb64(ca?.data?.['ca.crt'])).toContain('BEGIN CERTIFICATE');
   });
 
-  it('real clusteradm addon enable creates the ManagedClusterAddOn', async () => {
-    await expect(clusteradm('addon', 'enable', '--names', ADDON_NAME, '--clusters', CLUSTER)).rejects.toThrow(
-      /not found/,
-    );
+  it('clusteradm addon enable (real when built, else tier-1 helper) creates the ManagedClusterAddOn', async () => {
+    await expect(enableAddon()).rejects.toThrow(/not found/);
     await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: CLUSTER } });
     await admin.create({
       apiVersion: CLUSTER_API_VERSION,
@@ -173,8 +202,8 @@ describe('real kube-apiserver, helm and clusteradm', () => {
       metadata: { name: CLUSTER },
       spec: { hubAcceptsClient: true },
     } as KubeObject);
-    const { stdout } = await clusteradm('addon', 'enable', '--names', ADDON_NAME, '--clusters', CLUSTER);
-    expect(stdout).toContain(`Deploying ${ADDON_NAME} add-on`);
+    const stdout = await enableAddon();
+    if (realClusteradm) expect(stdout).toContain(`Deploying ${ADDON_NAME} add-on`);
     const mca = await admin.get<ManagedClusterAddOn>(
       ADDON_API_VERSION,
       'ManagedClusterAddOn',
@@ -335,8 +364,8 @@ describe('real kube-apiserver, helm and clusteradm', () => {
     expect(available.reason).toBe('ManagedClusterAddOnLeaseUpdated');
   });
 
-  it('real clusteradm addon disable removes the ManagedClusterAddOn and its ManifestWork', async () => {
-    await clusteradm('addon', 'disable', '--names', ADDON_NAME, '--clusters', CLUSTER);
+  it('clusteradm addon disable (real when built, else tier-1 helper) removes the ManagedClusterAddOn and its ManifestWork', async () => {
+    await disableAddon();
     await eventually('ManagedClusterAddOn and ManifestWork gone', async () => {
       const [mca, mw] = await Promise.all([
         admin.get(ADDON_API_VERSION, 'ManagedClusterAddOn', ADDON_NAME, CLUSTER),
