@@ -129,13 +129,13 @@ else
 fi
 
 # --- etcd ---------------------------------------------------------------------------------
-if ! command -v etcd >/dev/null || ! etcd --version | grep -q "etcd Version: $ETCD_VERSION"; then
+if ! command -v etcd >/dev/null || ! etcd --version | grep "etcd Version: $ETCD_VERSION" >/dev/null; then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
     log "installing etcd-server from Debian"
     apt-get install -y etcd-server >/dev/null || { apt-get update >/dev/null && apt-get install -y etcd-server >/dev/null; }
   fi
 fi
-etcd --version | head -1 >&2
+etcd --version | sed -n 1p >&2 # sed reads it all: head would SIGPIPE etcd (pipefail)
 ln -sf "$(command -v etcd)" "$BIN/etcd"
 log "ready: $(ls "$BIN" | tr '\n' ' ')"
 cat "$TIMES" >&2
