@@ -32,6 +32,7 @@ const ROOT = path.resolve(import.meta.dirname ?? '.', '../..');
 const TS_TRAINER = [process.execPath, '--import', 'tsx', 'e2e/trainers/mnist-ts/main.ts'];
 const IMAGES: Record<string, readonly string[]> = {
   'quay.io/example/mnist-ts:v1': TS_TRAINER,
+  'quay.io/example/mnist-py:v1': ['/usr/bin/python3', 'e2e/trainers/mnist-py/trainer.py'],
   'quay.io/example/crash:v1': [process.execPath, '-e', 'console.error("boom"); process.exit(3)'],
   'quay.io/example/hang:v1': [process.execPath, '-e', 'setTimeout(() => {}, 600000)'],
 };
@@ -243,6 +244,18 @@ describe('spoke agent on the embedded control plane', () => {
     // Per-round time split, for the report.
     const split = f.steps.filter((s) => ['download', 'train', 'upload'].includes(s.step));
     process.stdout.write(`round time split: ${JSON.stringify(split)}\n`);
+  });
+
+  it('runs a round with the Python (numpy) trainer: the contract is language-neutral', async () => {
+    const f = await setup({ rounds: 1 });
+    await runAgent(f);
+    await f.kube.create(newTask('quay.io/example/mnist-py:v1', 1));
+    const done = await untilPhase(f, ['Completed', 'Failed']);
+    expect(done.status).toMatchObject({ phase: 'Completed', round: 1 });
+    expect(done.status!.lastUpdate!.examples).toBeGreaterThan(0);
+    expect(Object.keys(done.status!.metrics ?? {})).toEqual(expect.arrayContaining(['loss', 'accuracy']));
+    expect(f.agg.state()).toMatchObject({ phase: 'completed', completedRounds: 1 });
+    for (const r of f.runner.runs) expect(await findKeyMaterial(r.env, r.dirs)).toEqual([]);
   });
 
   it('reports a crashing trainer to the aggregator instead of waiting for the deadline', async () => {
