@@ -2,8 +2,9 @@
  * Tier-1 image registry: which local program the pod runner starts for each image the addon
  * uses. Whatever command a manifest gives (an in-image path), the local entry point runs.
  */
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ImageRegistry, ImageSpec } from '../standins/podrunner/images.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -15,9 +16,17 @@ export const IMAGES = {
   mnistTrainerPy: 'quay.io/open-cluster-management/federated-learning-mnist-trainer-py:latest',
 } as const;
 
-function tsProgram(entry: string): ImageSpec {
-  const entrypoint = [process.execPath, '--import', 'tsx', join(REPO_ROOT, entry)];
-  return { entrypoint, mapCommand: () => entrypoint, cwd: REPO_ROOT };
+/**
+ * tsx's loader by file URL and the repo's tsconfig (for the `@ocm-fl/*` paths) by env: both are
+ * otherwise looked up from the process's cwd, which is a pod volume when a container sets
+ * workingDir (the trainer's scratch mount) — outside the repo unless the fleet's workDir is in it.
+ */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const TSX_ENV = { TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.json') };
+
+function tsProgram(entry: string, env: Record<string, string> = {}): ImageSpec {
+  const entrypoint = [process.execPath, '--import', TSX_LOADER, join(REPO_ROOT, entry)];
+  return { entrypoint, mapCommand: () => entrypoint, cwd: REPO_ROOT, env: { ...TSX_ENV, ...env } };
 }
 
 /** `agentLeasePeriodSeconds`: the agent image's ENV, so lease checks can use a short grace. */
@@ -25,12 +34,10 @@ export function tier1Images(o: { agentLeasePeriodSeconds?: number } = {}): Image
   const py = ['/usr/bin/python3', join(REPO_ROOT, 'e2e/trainers/mnist-py/trainer.py')];
   return {
     [IMAGES.hubManager]: tsProgram('hub-manager/src/main.ts'),
-    [IMAGES.agent]: {
-      ...tsProgram('spoke-agent/src/main.ts'),
-      ...(o.agentLeasePeriodSeconds
-        ? { env: { FL_LEASE_PERIOD_SECONDS: String(o.agentLeasePeriodSeconds) } }
-        : {}),
-    },
+    [IMAGES.agent]: tsProgram(
+      'spoke-agent/src/main.ts',
+      o.agentLeasePeriodSeconds ? { FL_LEASE_PERIOD_SECONDS: String(o.agentLeasePeriodSeconds) } : {},
+    ),
     [IMAGES.mnistTrainer]: tsProgram('e2e/trainers/mnist-ts/main.ts'),
     [IMAGES.mnistTrainerPy]: { entrypoint: py, mapCommand: () => py, cwd: REPO_ROOT },
   };
