@@ -26,6 +26,10 @@ export interface HubManagerConfig {
   caSecret?: string;
   /** Longest client certificate the signer issues. */
   maxCertValiditySeconds: number;
+  /** CA maintenance period: rotation requests (rotate-ca annotation), expiry check, dropping retired CAs. Default 60. */
+  caSettleIntervalSeconds?: number;
+  /** After a CA rotation, aggregator certificates wait this long for agents to get the new bundle. Default 120. */
+  caBundlePropagationSeconds?: number;
   /** Where this process sees the job storage (see fl/deps.ts storageRootLayout). */
   storageRoot?: string;
   aggregatorListenHost: string;
@@ -93,6 +97,16 @@ const FLAGS: Record<
     key: 'maxCertValiditySeconds',
     kind: 'int',
   },
+  'ca-settle-interval-seconds': {
+    env: 'CA_SETTLE_INTERVAL_SECONDS',
+    key: 'caSettleIntervalSeconds',
+    kind: 'int',
+  },
+  'ca-bundle-propagation-seconds': {
+    env: 'CA_BUNDLE_PROPAGATION_SECONDS',
+    key: 'caBundlePropagationSeconds',
+    kind: 'int',
+  },
   'storage-root': { env: 'FL_STORAGE_ROOT', key: 'storageRoot', kind: 'str' },
   'aggregator-listen-host': { env: 'AGGREGATOR_LISTEN_HOST', key: 'aggregatorListenHost', kind: 'str' },
   'node-address': { env: 'NODE_ADDRESS', key: 'nodeAddress', kind: 'str' },
@@ -114,6 +128,8 @@ export function defaultConfig(): HubManagerConfig {
     httpHost: '0.0.0.0',
     httpPort: 8081,
     maxCertValiditySeconds: 30 * 86_400,
+    caSettleIntervalSeconds: 60,
+    caBundlePropagationSeconds: 120,
     aggregatorListenHost: '0.0.0.0',
     pollIntervalMs: 2000,
   };

@@ -16,6 +16,7 @@ import { parseCommand, type AggregatePaths, type HubManagerConfig } from './conf
 import { caStoreIssuer } from './fl/ca-issuer.js';
 import { startFederatedLearningController, type FlController } from './fl/controller.js';
 import { localJobFiles, storageRootLayout } from './fl/deps.js';
+import { startCaRotation, type CaRotation } from './registration/ca-rotation.js';
 import { CaStore } from './registration/ca-store.js';
 import { CsrController } from './registration/csr-controller.js';
 import { startHttpEndpoint } from './runtime/http-server.js';
@@ -36,6 +37,7 @@ interface Components {
   addon: AddonManager;
   csr: CsrController;
   fl: FlController;
+  rotation: CaRotation;
 }
 
 function clientFor(config: HubManagerConfig): KubeClient {
@@ -85,14 +87,23 @@ async function startComponents(
       ...(config.nodeAddress ? { nodeAddress: config.nodeAddress } : {}),
       pollIntervalMs: config.pollIntervalMs,
       files: localJobFiles(storageRootLayout(config.storageRoot)),
-      certificates: caStoreIssuer(ca),
+      certificates: caStoreIssuer(ca, { propagationSeconds: config.caBundlePropagationSeconds ?? 120 }),
     },
   });
-  return { addon, csr, fl };
+  // Last: a bundle change needs the addon manager running to republish it.
+  const rotation = startCaRotation({
+    ca,
+    intervalMs: (config.caSettleIntervalSeconds ?? 60) * 1000,
+    maxValiditySeconds: config.maxCertValiditySeconds,
+    onBundleChange: () => addon.resync(),
+    logger: log.child({ component: 'ca-rotation' }),
+  });
+  return { addon, csr, fl, rotation };
 }
 
 async function stopComponents(c: Components | undefined): Promise<void> {
   if (!c) return;
+  await c.rotation.stop();
   await c.fl.stop();
   await c.addon.stop();
   await c.csr.stop();

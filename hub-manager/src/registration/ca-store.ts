@@ -42,6 +42,7 @@ export interface CaStoreOptions {
 export class CaStore {
   private state?: CaState;
   private loaded?: LoadedCa;
+  private annotations?: Record<string, string>;
   private readonly log: Logger;
 
   constructor(
@@ -82,6 +83,7 @@ export class CaStore {
       }
     }
     if (!secret) throw new Error(`CA Secret ${namespace}/${this.secretName} vanished while loading`);
+    this.annotations = secret.metadata.annotations;
     return this.adopt(caStateFromSecret(secret));
   }
 
@@ -104,14 +106,28 @@ export class CaStore {
     return ca?.fingerprint256;
   }
 
+  /** The state as last loaded or written. */
+  current(): CaState {
+    if (!this.state) throw new Error('CaStore.load() has not run');
+    return this.state;
+  }
+
+  /** The CA Secret's annotations as last loaded (operator requests such as rotate-ca). */
+  secretAnnotations(): Record<string, string> | undefined {
+    return this.annotations;
+  }
+
   /** PEM bundle agents must trust. */
   bundle(): string {
     if (!this.state) throw new Error('CaStore.load() has not run');
     return caBundle(this.state);
   }
 
-  /** Start a CA rotation: new CA signs from now on, old one stays in the bundle. */
-  async rotate(now = new Date()): Promise<CaState> {
+  /**
+   * Start a CA rotation: new CA signs from now on, old one stays in the bundle. `annotations`
+   * are written in the same Secret update (e.g. the handled rotation request).
+   */
+  async rotate(now = new Date(), annotations: Record<string, string> = {}): Promise<CaState> {
     if (this.userProvided) throw new Error('the CA comes from a user-provided Secret: rotate it there');
     const current = await this.load();
     const next = startRotation(
@@ -119,7 +135,7 @@ export class CaStore {
       generateCa({ keyType: this.opts.keyType, validityDays: this.opts.caValidityDays, now }),
       now,
     );
-    await this.write(next);
+    await this.write(next, annotations);
     this.log.info('rotated addon CA', { from: current.currentFingerprint, to: next.currentFingerprint });
     return this.adopt(next);
   }
@@ -144,19 +160,18 @@ export class CaStore {
     return decision;
   }
 
-  private async write(state: CaState): Promise<void> {
+  private async write(state: CaState, extra: Record<string, string> = {}): Promise<void> {
     const desired = caSecret(this.secretName, this.opts.namespace, state);
     const current = await this.client.get<Secret>('v1', 'Secret', this.secretName, this.opts.namespace);
     if (!current) throw new Error(`CA Secret ${this.opts.namespace}/${this.secretName} disappeared`);
     // update with resourceVersion: a concurrent writer makes this fail with 409 instead of losing a CA
+    const annotations = { ...current.metadata.annotations, ...desired.metadata.annotations, ...extra };
     await this.client.update<Secret>({
       ...current,
-      metadata: {
-        ...current.metadata,
-        annotations: { ...current.metadata.annotations, ...desired.metadata.annotations },
-      },
+      metadata: { ...current.metadata, annotations },
       data: desired.data,
     });
+    this.annotations = annotations;
   }
 
   private async ensureIndex(trackedSince: Date): Promise<void> {
