@@ -28,7 +28,7 @@ demo: deps
 	npx tsx e2e/src/demo/main.ts $(if $(KEEP),--keep,)
 
 e2e: deps
-	NODE_OPTIONS=--experimental-vm-modules npx jest -c jest.e2e.config.js
+	NODE_OPTIONS=--experimental-vm-modules npx jest -c jest.e2e.config.js $${JEST_REPORT_DIR:+--json --outputFile=$$JEST_REPORT_DIR/e2e.json}
 
 e2e-real: deps
 	bash e2e/real/run.sh

@@ -19,7 +19,9 @@ status=0
 scenarios() { # test file pattern, extra jest args
   local pattern=$1
   shift
-  NODE_OPTIONS=--experimental-vm-modules npx jest --roots '<rootDir>/e2e' --testMatch "$pattern" --runInBand "$@"
+  local report=()
+  [[ -n ${JEST_REPORT_DIR:-} ]] && report=(--json --outputFile="$JEST_REPORT_DIR/real-$(basename "$pattern" .real-test.ts).json")
+  NODE_OPTIONS=--experimental-vm-modules npx jest --roots '<rootDir>/e2e' --testMatch "$pattern" --runInBand "${report[@]}" "$@"
 }
 scenarios '**/stage1.real-test.ts' "$@" || status=$?
 # Stage 2 (REAL_STAGE2=1): real OCM registration/work agents, on a fresh control plane.
