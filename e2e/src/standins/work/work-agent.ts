@@ -245,12 +245,18 @@ export class WorkAgent {
     });
   }
 
+  /** undefined when the group/version is no longer served (its CRD was deleted, and its objects with it). */
   private async kindOf(r: AppliedResource): Promise<string | undefined> {
-    const list = await this.o.spoke.transport.request<{ resources: { name: string; kind: string }[] }>(
-      'GET',
-      r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`,
-    );
-    return list.resources.find((x) => x.name === r.resource)?.kind;
+    try {
+      const list = await this.o.spoke.transport.request<{ resources: { name: string; kind: string }[] }>(
+        'GET',
+        r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`,
+      );
+      return list.resources.find((x) => x.name === r.resource)?.kind;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
   }
 
   /** Work deleted on the hub: delete (or orphan) what it applied, wait until gone, drop the finalizer. */
