@@ -34,6 +34,13 @@ describe('parseCommand', () => {
       /unknown argument/,
     );
   });
+  it('reads the CA rotation settings from flags or env, with defaults', () => {
+    expect(parseCommand([], {})).toMatchObject({
+      config: { caSettleIntervalSeconds: 60, caBundlePropagationSeconds: 120 },
+    });
+    const c = parseCommand(['--ca-settle-interval-seconds=5'], { CA_BUNDLE_PROPAGATION_SECONDS: '30' });
+    expect(c).toMatchObject({ config: { caSettleIntervalSeconds: 5, caBundlePropagationSeconds: 30 } });
+  });
   it('rejects unknown flags and bad values, naming them', () => {
     expect(() => parseCommand(['--nope', 'x'], {})).toThrow(/--nope/);
     expect(() => parseCommand(['--http-port', 'abc'], {})).toThrow(/--http-port/);
