@@ -77,7 +77,10 @@ function brief(s: FederatedLearningStatus | undefined): string {
   });
 }
 
-/** Wait until the CR's status satisfies `ok`; fails with the last status seen. */
+/**
+ * Poll the CR until its status satisfies `ok`. A terminal phase that does not satisfy it fails
+ * at once (terminal phases do not change); a timeout fails with the last status seen.
+ */
 async function waitStatus(
   fl: FederatedLearning,
   what: string,
@@ -86,22 +89,17 @@ async function waitStatus(
 ): Promise<FederatedLearning> {
   const ns = fl.metadata.namespace ?? '';
   const name = fl.metadata.name ?? '';
-  let last: FederatedLearningStatus | undefined;
-  try {
-    return await waitFor(
-      `${ns}/${name}: ${what}`,
-      async () => {
-        const cur = await getFl(ns, name);
-        last = cur?.status;
-        if (cur?.status && (ok(cur.status) || (cur.status.phase === 'Failed' && !what.includes('Failed'))))
-          return cur;
-        return undefined;
-      },
-      timeoutMs,
-      200,
-    );
-  } catch (e) {
-    throw new Error(`${(e as Error).message}; status ${brief(last)}`, { cause: e });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const cur = await getFl(ns, name);
+    const s = cur?.status;
+    if (cur && s && ok(s)) return cur;
+    const terminal = s?.phase === 'Completed' || s?.phase === 'Failed';
+    if (terminal || Date.now() > deadline)
+      throw new Error(
+        `${ns}/${name}: ${terminal ? 'terminal' : 'timed out'} waiting for ${what}; status ${brief(s)}`,
+      );
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -405,24 +403,27 @@ describe('FederatedLearning lifecycle on the embedded control plane', () => {
     mark('deleted mid-run');
   }, 120_000);
 
-  it('onClientLoss Continue: a cluster removed mid-run is dropped and the job completes with the rest', async () => {
-    const fl = await createSample('fl-continue', { rounds: 3, minAvailableClients: 3 }, (f) => {
-      f.spec!.failurePolicy = { onClientLoss: 'Continue' };
-      f.spec!.minClientsPerRound = 2;
-    });
+  it('onClientLoss Continue: a cluster removed mid-run is left behind and the job completes with the rest', async () => {
+    // The tier-1 fleet has no hub-side cluster lease controller, so a stopped cluster's addon
+    // stays Available on the hub: the aggregator's round deadline is what leaves it behind.
+    const fl = await createSample(
+      'fl-continue',
+      { rounds: 3, minAvailableClients: 3, roundTimeoutSeconds: 8 },
+      (f) => {
+        f.spec!.failurePolicy = { onClientLoss: 'Continue' };
+        f.spec!.minClientsPerRound = 2;
+      },
+    );
     await waitStatus(fl, 'Running', (s) => s.phase === 'Running', 60_000);
     await env.fleet.removeCluster('cluster3');
     mark('cluster3 removed');
-    const done = await waitStatus(fl, 'Completed', completed, 120_000);
+    const done = await waitStatus(fl, 'Completed', (s) => s.phase === 'Completed', 120_000);
     const s = done.status!;
-    expect(s.phase).toBe('Completed');
     expect(s.roundProgress).toBe('3/3');
-    expect(s.clients?.find((c) => c.cluster === 'cluster3')).toMatchObject({
-      state: 'Lost',
-      lastError: 'federated-learning addon not available',
-    });
-    expect(s.activeClients).toBe(2);
+    expect(s.rounds?.map((r) => r.round)).toEqual([1, 2, 3]);
     expect(s.rounds?.at(-1)?.participants).toEqual(['cluster1', 'cluster2']);
+    for (const c of ['cluster1', 'cluster2'])
+      expect(s.clients?.find((x) => x.cluster === c)?.lastRound).toBe(3);
     expect(s.model?.digest).toMatch(/^[0-9a-f]{64}$/);
     mark('continue policy');
   }, 150_000);
