@@ -151,6 +151,51 @@ async function sha256File(path: string): Promise<string> {
     .digest('hex');
 }
 
+/** Status of the completed 2-round sample on cluster1-3: rounds and clients. */
+function expectCompletedSample(s: FederatedLearningStatus): void {
+  expect(s.phase).toBe('Completed');
+  expect(s.message).toMatch(/trained 2 rounds/);
+  expect(s.roundProgress).toBe('2/2');
+  expect(s.activeClients).toBe(3);
+  expect(s.rounds?.map((r) => r.round)).toEqual([1, 2]);
+  for (const r of s.rounds ?? []) {
+    expect(r.participants).toEqual(CLUSTERS);
+    expect(r.examples).toBeGreaterThan(0);
+    expect(r.modelDigest).toMatch(/^[0-9a-f]{64}$/);
+    expect(typeof r.metrics?.accuracy).toBe('number');
+  }
+  expect(s.clients?.map((c) => c.cluster)).toEqual(CLUSTERS);
+  for (const c of s.clients ?? []) {
+    expect(c.lastRound).toBe(2);
+    expect(c.examples).toBeGreaterThan(0);
+    expect(c.examples).toBeLessThanOrEqual(FAST.maxExamples);
+    expect(c.lastError).toBeUndefined();
+  }
+}
+
+/** Listener, conditions and evaluation of the completed sample. */
+function expectSampleOutcome(s: FederatedLearningStatus): void {
+  expect(s.listeners?.[0]).toMatchObject({ name: 'server-listener', type: 'LoadBalancer', port: 8080 });
+  expect(s.listeners?.[0]?.address).toBeTruthy();
+  for (const type of ['ClientsSelected', 'AggregatorReady', 'Succeeded', 'Evaluated'])
+    expect({ type, status: condition(s, type)?.status }).toEqual({ type, status: 'True' });
+  expect(condition(s, 'Training')).toMatchObject({ status: 'False', reason: 'RoundsCompleted' });
+  expect(s.evaluation?.accuracy).toBeGreaterThan(0.1);
+  expect(Object.keys(s.evaluation?.perClassAccuracy ?? {}).sort()).toEqual([
+    '0',
+    '1',
+    '2',
+    '3',
+    '4',
+    '5',
+    '6',
+    '7',
+    '8',
+    '9',
+  ]);
+  expect(s.startTime && s.completionTime && s.startTime <= s.completionTime).toBe(true);
+}
+
 beforeAll(async () => {
   env = await startFlEnvironment({ clusters: CLUSTERS.map(clusterSpec) });
   await env.enable(CLUSTERS, 90_000);
@@ -224,44 +269,8 @@ describe('FederatedLearning lifecycle on the embedded control plane', () => {
       120_000,
     );
     const s = done.status!;
-    expect(s.phase).toBe('Completed');
-    expect(s.message).toMatch(/trained 2 rounds/);
-    expect(s.roundProgress).toBe('2/2');
-    expect(s.activeClients).toBe(3);
-    expect(s.rounds?.map((r) => r.round)).toEqual([1, 2]);
-    for (const r of s.rounds ?? []) {
-      expect(r.participants).toEqual(CLUSTERS);
-      expect(r.examples).toBeGreaterThan(0);
-      expect(r.modelDigest).toMatch(/^[0-9a-f]{64}$/);
-      expect(typeof r.metrics?.accuracy).toBe('number');
-    }
-    expect(s.clients?.map((c) => c.cluster)).toEqual(CLUSTERS);
-    for (const c of s.clients ?? []) {
-      expect(c.lastRound).toBe(2);
-      expect(c.examples).toBeGreaterThan(0);
-      expect(c.examples).toBeLessThanOrEqual(FAST.maxExamples);
-      expect(c.lastError).toBeUndefined();
-    }
-    expect(s.listeners?.[0]).toMatchObject({ name: 'server-listener', type: 'LoadBalancer', port: 8080 });
-    expect(s.listeners?.[0]?.address).toBeTruthy();
-    for (const type of ['ClientsSelected', 'AggregatorReady', 'Succeeded', 'Evaluated'])
-      expect({ type, status: condition(s, type)?.status }).toEqual({ type, status: 'True' });
-    expect(condition(s, 'Training')).toMatchObject({ status: 'False', reason: 'RoundsCompleted' });
-    expect(s.evaluation?.accuracy).toBeGreaterThan(0.1);
-    expect(Object.keys(s.evaluation?.perClassAccuracy ?? {}).sort()).toEqual([
-      '0',
-      '1',
-      '2',
-      '3',
-      '4',
-      '5',
-      '6',
-      '7',
-      '8',
-      '9',
-    ]);
-    expect(s.startTime && s.completionTime && s.startTime <= s.completionTime).toBe(true);
-
+    expectCompletedSample(s);
+    expectSampleOutcome(s);
     // The model: pvc://<ns>/<claim>/<ns>-<name>/final.safetensors, on the hub's PVC storage.
     expect(s.model?.location).toBe(
       'pvc://fl-sample/model-pvc/fl-sample-federated-learning-sample/final.safetensors',
@@ -401,6 +410,27 @@ describe('FederatedLearning lifecycle on the embedded control plane', () => {
       200,
     );
     mark('deleted mid-run');
+  }, 120_000);
+
+  it('onClientLoss Continue: a cluster whose addon is disabled mid-run is marked Lost, the rest complete', async () => {
+    await env.enable(['cluster4'], 60_000);
+    const fl = await createSample('fl-continue-lost', { rounds: 3, minAvailableClients: 4 }, (f) => {
+      f.spec!.failurePolicy = { onClientLoss: 'Continue' };
+      f.spec!.minClientsPerRound = 2;
+      f.spec!.training = { parameters: { epochs: 2, maxExamples: 1000 } };
+    });
+    await waitStatus(fl, 'Running', (s) => s.phase === 'Running', 60_000);
+    await addonDisable({ hub: hub(), names: [ADDON_NAME], clusters: ['cluster4'] });
+    const done = await waitStatus(fl, 'Completed', (s) => s.phase === 'Completed', 90_000);
+    const s = done.status!;
+    expect(s.clients?.find((c) => c.cluster === 'cluster4')).toMatchObject({
+      state: 'Lost',
+      lastError: 'federated-learning addon not available',
+    });
+    expect(s.activeClients).toBe(3);
+    expect(s.rounds?.at(-1)?.participants).toEqual(CLUSTERS);
+    expect(condition(s, 'ClientsSelected')?.message).toBe('3 clusters: cluster1, cluster2, cluster3');
+    mark('continue policy (addon disabled)');
   }, 120_000);
 
   it('onClientLoss Continue: a cluster removed mid-run is left behind and the job completes with the rest', async () => {
