@@ -37,12 +37,18 @@ export interface Launch {
   cwd: string;
 }
 
-/** Rewrites absolute paths under the container's mount points into the pod root. */
-export function pathRewriter(podRoot: string, c: Container): (s: string) => string {
+/**
+ * Rewrites absolute paths under the container's mount points into the pod root. Paths under
+ * `imageDir` (the image's own files: its local install directory) stay as they are, so a
+ * program installed below a mount point such as /tmp still starts.
+ */
+export function pathRewriter(podRoot: string, c: Container, imageDir?: string): (s: string) => string {
   const mounts = (c.volumeMounts ?? [])
     .map((m) => m.mountPath.replace(/\/+$/, ''))
     .sort((a, b) => b.length - a.length);
+  const own = imageDir?.replace(/\/+$/, '');
   const one = (s: string): string | undefined => {
+    if (own && (s === own || s.startsWith(`${own}/`))) return undefined;
     const hit = mounts.find((mp) => s === mp || s.startsWith(`${mp}/`));
     return hit === undefined ? undefined : `${podRoot}${s}`;
   };
@@ -110,8 +116,9 @@ export function expandVars(s: string, env: Readonly<Record<string, string>>): st
 }
 
 export function containerLaunch(pod: Pod, c: Container, ctx: LaunchContext): Launch {
-  const rewrite = pathRewriter(ctx.podRoot, c);
-  const env: Record<string, string> = { ...ctx.image.env };
+  const rewrite = pathRewriter(ctx.podRoot, c, ctx.image.cwd);
+  // The image's own ENV describes the image, not the pod: it is never rewritten.
+  const env: Record<string, string> = {};
   for (const src of c.envFrom ?? []) {
     const name = src.configMapRef?.name ?? src.secretRef?.name ?? '';
     const data = src.configMapRef ? ctx.configMap(name) : ctx.secret(name);
@@ -126,6 +133,7 @@ export function containerLaunch(pod: Pod, c: Container, ctx: LaunchContext): Lau
     if (v !== undefined) env[e.name] = expandVars(v, env);
   }
   for (const k of Object.keys(env)) env[k] = rewrite(env[k] ?? '');
+  for (const [k, v] of Object.entries(ctx.image.env ?? {})) env[k] ??= v;
   env.POD_ROOT = ctx.podRoot;
   env.POD_IP ??= ctx.podIP;
   if (ctx.serviceAccountKubeconfig && pod.spec?.automountServiceAccountToken !== false)

@@ -3,7 +3,9 @@
  * so each pod gets its own (127.1.x.y) and pods can listen on the same port; elsewhere all pods
  * share 127.0.0.1. Process-wide, so pods of several embedded clusters never share an address.
  */
-let next = 0;
+// A random start: test files in one jest worker share the pid (so the block) but not module
+// state, and a previous file's pods may still be shutting down on their addresses.
+let next = Math.floor(Math.random() * 60_000);
 // The second octet comes from the pid, so fleets in different processes (a demo and a test
 // run) rarely share addresses; within a process the counter keeps them unique.
 const block = 2 + (process.pid % 250);
