@@ -6,15 +6,13 @@
  * restart; `addon disable` for one cluster removes everything there and nothing else.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { federatedLearningCrd } from '@ocm-fl/common/api/crds/federated-learning-crd.js';
-import { findCondition, type Condition, type KubeObject } from '@ocm-fl/common/api/meta.js';
+import type { KubeObject } from '@ocm-fl/common/api/meta.js';
 import {
   ADDON_API_VERSION,
   WORK_API_VERSION,
@@ -36,11 +34,19 @@ import { CSR_API_VERSION, type CertificateSigningRequest } from '@ocm-fl/common/
 import { defaultConfig } from '@ocm-fl/hub-manager/config.js';
 import { startHubManager, type HubManager } from '@ocm-fl/hub-manager/main.js';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
+import {
+  agentPod as probeAgentPod,
+  hasTrue,
+  opensslVerify as probeOpensslVerify,
+  readyz as probeReadyz,
+  unb64,
+  type AgentPod,
+  type ReadyBody,
+} from './agent-probes.js';
 import { addonDisable, addonEnable } from '../standins/clusteradm.js';
 import { allocatePodIp } from '../standins/podrunner/pod-ip.js';
 import { waitFor } from '../standins/testing/wait.js';
 
-const run = promisify(execFile);
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const AGENT_MAIN = join(REPO, 'spoke-agent/src/main.ts');
 const AGENT_IMAGE = 'quay.io/open-cluster-management/federated-learning-agent:latest';
@@ -52,17 +58,8 @@ const CERT_SECONDS = 30;
 type Obj = KubeObject & Record<string, unknown>;
 type Secret = KubeObject & { data?: Record<string, string> };
 type ConfigMap = KubeObject & { data?: Record<string, string> };
-type Pod = KubeObject & {
-  status?: { podIP?: string; containerStatuses?: { restartCount: number; ready: boolean }[] };
-};
+type Pod = AgentPod;
 type Lease = KubeObject & { spec?: { renewTime?: string } };
-type ReadyBody = {
-  ready: boolean;
-  checks: Record<string, string>;
-  details?: { certificateNotAfter?: string };
-};
-
-const unb64 = (s: string | undefined): string => Buffer.from(s ?? '', 'base64').toString('utf8');
 
 let fleet: Fleet;
 let hm: HubManager;
@@ -73,30 +70,12 @@ const mark = (what: string): void => {
   timings[what] = Math.round((Date.now() - started) / 100) / 10;
 };
 
-const hasTrue = (o: { status?: { conditions?: Condition[] } } | undefined, type: string): boolean =>
-  findCondition(o?.status?.conditions, type)?.status === 'True';
+const agentPod = (cluster: string): Promise<Pod | undefined> => probeAgentPod(fleet, cluster);
 
-async function agentPod(cluster: string): Promise<Pod | undefined> {
-  const pods = await fleet.cluster(cluster).client.list<Pod>('v1', 'Pod', { namespace: NS });
-  return pods.find((p) => p.metadata.name?.startsWith('fl-agent-') && !p.metadata.deletionTimestamp);
-}
+const readyz = (cluster: string): Promise<ReadyBody | undefined> => probeReadyz(fleet, cluster);
 
-async function readyz(cluster: string): Promise<ReadyBody | undefined> {
-  const ip = (await agentPod(cluster))?.status?.podIP;
-  if (!ip) return undefined;
-  const r = await fetch(`http://${ip}:8080/readyz`);
-  return (await r.json()) as ReadyBody;
-}
-
-/** `openssl verify -CAfile <bundle> <cert>`; returns its output ("<file>: OK"). */
-async function opensslVerify(bundlePem: string, certPem: string, name: string): Promise<string> {
-  const bundle = join(dir, `${name}-bundle.pem`);
-  const cert = join(dir, `${name}-cert.pem`);
-  await writeFile(bundle, bundlePem);
-  await writeFile(cert, certPem);
-  const { stdout } = await run('openssl', ['verify', '-CAfile', bundle, cert]);
-  return stdout.trim();
-}
+const opensslVerify = (bundlePem: string, certPem: string, name: string): Promise<string> =>
+  probeOpensslVerify(dir, bundlePem, certPem, name);
 
 /** Local processes whose environment names this pod's root (the pod runner sets POD_ROOT). */
 async function processesOfPodRoot(root: string): Promise<number[]> {

@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { federatedLearningCrd } from '@ocm-fl/common/api/crds/federated-learning-crd.js';
-import { findCondition, type Condition, type KubeObject } from '@ocm-fl/common/api/meta.js';
+import type { KubeObject } from '@ocm-fl/common/api/meta.js';
 import { ADDON_API_VERSION, type ManagedClusterAddOn } from '@ocm-fl/common/api/ocm.js';
 import { createLogger } from '@ocm-fl/common/logger.js';
 import { ADDON_NAME, CLIENT_CERT_SECRET, DEFAULT_INSTALL_NAMESPACE } from '@ocm-fl/common/names.js';
@@ -28,6 +28,15 @@ import {
 } from '@ocm-fl/hub-manager/registration/ca-rotation-policy.js';
 import { DEFAULT_CA_SECRET } from '@ocm-fl/hub-manager/registration/ca-secret.js';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
+import {
+  agentPod as probeAgentPod,
+  hasTrue,
+  opensslVerify as probeOpensslVerify,
+  readyz as probeReadyz,
+  unb64,
+  type AgentPod,
+  type ReadyBody,
+} from './agent-probes.js';
 import { addonEnable } from '../standins/clusteradm.js';
 import { allocatePodIp } from '../standins/podrunner/pod-ip.js';
 import { waitFor } from '../standins/testing/wait.js';
@@ -49,16 +58,8 @@ const CA_CONFIGMAP = 'fl-agent-ca';
 
 type Secret = KubeObject & { data?: Record<string, string> };
 type ConfigMap = KubeObject & { data?: Record<string, string> };
-type Pod = KubeObject & {
-  status?: { podIP?: string; containerStatuses?: { restartCount: number; ready: boolean }[] };
-};
-type ReadyBody = {
-  ready: boolean;
-  checks: Record<string, string>;
-  details?: { certificateNotAfter?: string };
-};
+type Pod = AgentPod;
 
-const unb64 = (s: string | undefined): string => Buffer.from(s ?? '', 'base64').toString('utf8');
 const fingerprints = (bundle: string): string[] =>
   splitPemBundle(bundle).map((p) => new X509Certificate(p).fingerprint256);
 
@@ -71,20 +72,9 @@ const mark = (what: string): void => {
   timings[what] = Math.round((Date.now() - started) / 100) / 10;
 };
 
-const hasTrue = (o: { status?: { conditions?: Condition[] } } | undefined, type: string): boolean =>
-  findCondition(o?.status?.conditions, type)?.status === 'True';
+const agentPod = (cluster: string): Promise<Pod | undefined> => probeAgentPod(fleet, cluster);
 
-async function agentPod(cluster: string): Promise<Pod | undefined> {
-  const pods = await fleet.cluster(cluster).client.list<Pod>('v1', 'Pod', { namespace: NS });
-  return pods.find((p) => p.metadata.name?.startsWith('fl-agent-') && !p.metadata.deletionTimestamp);
-}
-
-async function readyz(cluster: string): Promise<ReadyBody | undefined> {
-  const ip = (await agentPod(cluster))?.status?.podIP;
-  if (!ip) return undefined;
-  const r = await fetch(`http://${ip}:8080/readyz`).catch(() => undefined);
-  return r ? ((await r.json()) as ReadyBody) : undefined;
-}
+const readyz = (cluster: string): Promise<ReadyBody | undefined> => probeReadyz(fleet, cluster);
 
 async function available(cluster: string): Promise<boolean> {
   return hasTrue(
@@ -107,15 +97,8 @@ const agentCert = async (c: string): Promise<string> =>
     (await fleet.cluster(c).client.get<Secret>('v1', 'Secret', CLIENT_CERT_SECRET, NS))?.data?.['tls.crt'],
   );
 
-/** `openssl verify -CAfile <bundle> <cert>`; returns its output ("<file>: OK"). */
-async function opensslVerify(bundlePem: string, certPem: string, name: string): Promise<string> {
-  const bundle = join(dir, `${name}-bundle.pem`);
-  const cert = join(dir, `${name}-cert.pem`);
-  await writeFile(bundle, bundlePem);
-  await writeFile(cert, certPem);
-  const { stdout } = await run('openssl', ['verify', '-CAfile', bundle, cert]);
-  return stdout.trim();
-}
+const opensslVerify = (bundlePem: string, certPem: string, name: string): Promise<string> =>
+  probeOpensslVerify(dir, bundlePem, certPem, name);
 
 /** Issuer as openssl prints it (`openssl x509 -noout -issuer`). */
 async function opensslIssuer(certPem: string, name: string): Promise<string> {
