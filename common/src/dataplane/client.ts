@@ -55,6 +55,16 @@ export interface TransferOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface UploadOptions extends TransferOptions {
+  /**
+   * SHA-256 (hex, optionally `sha256:`-prefixed) of the file when the caller already has it,
+   * e.g. computed while the trainer handed the update over: saves reading and hashing the whole
+   * file again before the first byte moves. A wrong digest only costs a refusal: the aggregator
+   * checks the bytes it received against it before the update counts.
+   */
+  readonly sha256?: string;
+}
+
 export interface DownloadResult {
   readonly path: string;
   readonly size: number;
@@ -80,7 +90,7 @@ export interface DataPlaneClient {
     filePath: string,
     examples: number,
     metrics: Record<string, number>,
-    opts?: TransferOptions,
+    opts?: UploadOptions,
   ): Promise<UploadResult>;
   reportMetrics(round: number, metrics: Record<string, number>, opts?: TransferOptions): Promise<void>;
   reportFailure(
@@ -349,10 +359,11 @@ class Client implements DataPlaneClient {
     filePath: string,
     examples: number,
     metrics: Record<string, number>,
-    opts: TransferOptions = {},
+    opts: UploadOptions = {},
   ): Promise<UploadResult> {
     const size = await fileSize(filePath);
-    const sha256 = await sha256File(filePath);
+    const given = /^(?:sha256:)?([0-9a-f]{64})$/.exec(opts.sha256 ?? '')?.[1];
+    const sha256 = given ?? (await sha256File(filePath));
     const streams = await this.streamsFor(size, opts.signal);
     let attempts = 0;
     return this.retry(

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -187,7 +188,14 @@ describe('admission and validation', () => {
     const good2 = makeTensors(MIXED_SPEC, 7);
     const f1 = h.writeModel('good1.safetensors', good1);
     const f2 = h.writeModel('good2.safetensors', good2);
-    await c1.uploadUpdate(1, f1, 1, {});
+    // A digest the caller already holds (the agent's handoff computed it) is used as given: a
+    // wrong one is caught by the aggregator before anything counts, the right one uploads.
+    const f1Digest = createHash('sha256').update(readFileSync(f1)).digest('hex');
+    expect(await statusOf(c1.uploadUpdate(1, f1, 1, {}, { sha256: 'f'.repeat(64) }))).toBe(
+      'INVALID_ARGUMENT',
+    );
+    expect(agg.state().completedRounds).toBe(0);
+    await c1.uploadUpdate(1, f1, 1, {}, { sha256: `sha256:${f1Digest}` });
     expect(await statusOf(c1.uploadUpdate(1, f1, 1, {}))).toBe('OK'); // same update again: already complete, idempotent
     expect(await statusOf(c1.uploadUpdate(1, f2, 1, {}))).toBe('ALREADY_EXISTS'); // a second, different update
     const c2 = h.client(agg.port, 'c2');

@@ -181,7 +181,8 @@ export class TaskRunner {
         return this.train(s.round, s.task, s.modelPath, signal);
       case 'upload': {
         const u = s.update;
-        await agg.uploadUpdate(s.round, u.path, u.examples, { ...u.metrics }, { signal });
+        // The handoff hashed the update while receiving it: no second pass over the file here.
+        await agg.uploadUpdate(s.round, u.path, u.examples, { ...u.metrics }, { signal, sha256: u.digest });
         return { type: 'uploaded' };
       }
       case 'report-failure':
