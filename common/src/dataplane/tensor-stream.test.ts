@@ -53,4 +53,16 @@ describe('TensorStream', () => {
     expect(firstNonFinite(Float32Array.of(0, NaN))).toBe(1);
     expect(firstNonFinite(Float32Array.of(-Infinity))).toBe(0);
   });
+
+  it('firstNonFinite finds the first bad value anywhere in long arrays (blocks, remainders)', () => {
+    const n = 3 * 4096 + 7; // three full blocks and a remainder shorter than the unrolled step
+    const v = new Float32Array(n).map((_, i) => (i % 2 ? 3.4e38 : -1e-30));
+    expect(firstNonFinite(v)).toBe(-1);
+    for (const at of [0, 4095, 4096, 2 * 4096 + 1, n - 3, n - 1]) {
+      const w = v.slice();
+      w[at] = at % 3 === 0 ? NaN : at % 3 === 1 ? Infinity : -Infinity;
+      w[n - 1] = NaN; // a later bad value does not hide the first one
+      expect(firstNonFinite(w)).toBe(at);
+    }
+  });
 });
