@@ -9,9 +9,13 @@
  * server keepalive pings that reap half-open connections, idle-connection reaping.
  * grpc-js 1.14 has no ping-strike enforcement (`grpc.http2.min_ping_interval_without_data_ms`
  * is not read by its server); Node's own `maxOutstandingPings` bounds ping floods instead.
+ * TLS material can be replaced while running (`updateTls`): new handshakes use it, open
+ * connections keep theirs. TLS renegotiation is refused by Node's HTTP/2 server (RFC 9113 §9.2.1).
  */
 import * as grpc from '@grpc/grpc-js';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import type { SecureServerOptions } from 'node:http2';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { loadAggregatorProto, MAX_CHUNK_BYTES } from '@ocm-fl/proto/load.js';
 import type { AggregatorHandlers as GenHandlers } from '@ocm-fl/proto/generated/federatedlearning/v1/Aggregator.js';
 import type { JoinRequest__Output } from '@ocm-fl/proto/generated/federatedlearning/v1/JoinRequest.js';
@@ -92,6 +96,12 @@ export interface ServerOptions {
 
 export interface RunningServer {
   readonly port: number;
+  /**
+   * Serve new connections with this certificate, key and client CA bundle; connections already
+   * open keep the material they were set up with. Throws (keeping the current material) if the
+   * key does not match the certificate or a PEM does not parse.
+   */
+  updateTls(tls: ServerTls): void;
   /** Stop accepting, wait for calls in flight (up to `graceMs`), then cut the rest. */
   close(graceMs?: number): Promise<void>;
 }
@@ -101,18 +111,46 @@ type SurfaceCall =
   | grpc.ServerReadableStream<unknown, unknown>
   | grpc.ServerWritableStream<unknown, unknown>;
 
+/**
+ * Everything the TLS layer negotiates with. It goes in the secure-context options, not the server
+ * constructor options: Node's setSecureContext (used on reload) resets ciphers and versions it
+ * is not given to the library defaults, which would re-enable CBC suites after a reload.
+ */
+export function secureContextOptions(tls: ServerTls): SecureContextOptions {
+  return {
+    ca: tls.ca,
+    cert: tls.cert,
+    key: tls.key,
+    minVersion: 'TLSv1.2',
+    ciphers: STRONG_CIPHERS,
+    honorCipherOrder: true,
+  };
+}
+
+/** Throws unless the PEMs parse, the key belongs to the certificate and a context builds. */
+export function checkServerTls(tls: ServerTls): void {
+  const cert = new X509Certificate(tls.cert);
+  if (!cert.checkPrivateKey(createPrivateKey(tls.key)))
+    throw new Error(`the private key does not match the certificate ${cert.subject}`);
+  // Catches an unreadable CA bundle here: grpc-js would otherwise drop every new connection.
+  createSecureContext(secureContextOptions(tls));
+}
+
 class HardenedServerCredentials extends grpc.ServerCredentials {
   constructor(tls: ServerTls) {
     const options: SecureServerOptions = {
+      // requestCert/rejectUnauthorized are server properties that a context reload leaves alone.
       requestCert: true,
       rejectUnauthorized: true,
-      minVersion: 'TLSv1.2',
-      ciphers: STRONG_CIPHERS,
-      honorCipherOrder: true,
       maxOutstandingPings: 4,
       settings: { maxConcurrentStreams: 32, initialWindowSize: UPLOAD_STREAM_WINDOW },
     };
-    super(options, { ca: tls.ca, cert: tls.cert, key: tls.key });
+    super(options, secureContextOptions(tls));
+  }
+  /** grpc-js calls setSecureContext on each listening http2 server with these options. */
+  update(tls: ServerTls): void {
+    checkServerTls(tls);
+    this.updateSecureContextOptions(secureContextOptions(tls));
   }
   override _equals(other: grpc.ServerCredentials): boolean {
     return other === this;
@@ -254,16 +292,16 @@ export async function startGrpcServer(o: ServerOptions): Promise<RunningServer> 
     loadAggregatorProto().federatedlearning.v1.Aggregator.service,
     impl as unknown as grpc.UntypedServiceImplementation,
   );
+  checkServerTls(o.tls);
+  const creds = new HardenedServerCredentials(o.tls);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(
-      `${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`,
-      new HardenedServerCredentials(o.tls),
-      (err, p) =>
-        err ? reject(new Error(`cannot listen on ${o.host}:${o.port}`, { cause: err })) : resolve(p),
+    server.bindAsync(`${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`, creds, (err, p) =>
+      err ? reject(new Error(`cannot listen on ${o.host}:${o.port}`, { cause: err })) : resolve(p),
     ),
   );
   return {
     port,
+    updateTls: (tls) => creds.update(tls),
     close: (graceMs = 2_000) =>
       new Promise<void>((resolve) => {
         const t = setTimeout(() => {

@@ -3,7 +3,9 @@
  *   npx tsx hub-manager/src/aggregator/main.ts --config <file.json>
  * or in-process: `const agg = await startAggregator(config, { configPath })`.
  * The admitted clusters are reloaded when the config file changes (or via setAdmitted).
+ * The TLS files are polled and reloaded when their contents change (addon-CA rotation).
  */
+import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { unwatchFile, watchFile } from 'node:fs';
 import path from 'node:path';
@@ -11,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger, type Logger } from '@ocm-fl/common/logger.js';
 import { readConfigFile, type AggregatorConfig } from './config.js';
 import { AggregatorCore } from './aggregator.js';
-import { startGrpcServer } from './grpc-server.js';
+import { startGrpcServer, type RunningServer, type ServerTls } from './grpc-server.js';
 import type { JobState } from './state-store.js';
 
 export type { AggregatorConfig } from './config.js';
@@ -33,18 +35,86 @@ export interface StartOptions {
   readonly logger?: Logger;
   /** Watch this file and reload `admittedClusters` from it on change. */
   readonly configPath?: string;
+  /** How often the TLS files are read to pick up a renewed certificate or CA bundle; 0: never. */
+  readonly tlsReloadIntervalMs?: number;
 }
+
+/** Kubelet refreshes mounted Secrets within about a minute; a few seconds more is fine. */
+export const TLS_RELOAD_INTERVAL_MS = 5_000;
+
+function readTls(files: AggregatorConfig['tls']): Promise<ServerTls> {
+  return Promise.all([readFile(files.certFile), readFile(files.keyFile), readFile(files.caFile)]).then(
+    ([cert, key, ca]) => ({ cert, key, ca }),
+  );
+}
+
+const sameTls = (a: ServerTls, b: ServerTls): boolean =>
+  a.cert.equals(b.cert) && a.key.equals(b.key) && a.ca.equals(b.ca);
+
+/**
+ * Polls the contents rather than watching: kubelet swaps a `..data` symlink, which inotify on
+ * the file paths does not reliably report. A failed read or a refused pair keeps the material
+ * in use and is logged once (not every tick); a half-written update is simply retried.
+ */
+function watchTls(w: {
+  files: AggregatorConfig['tls'];
+  loaded: ServerTls;
+  server: RunningServer;
+  intervalMs: number;
+  log: Logger;
+}): () => void {
+  const { files, server, log } = w;
+  let current = w.loaded;
+  let refused: ServerTls | undefined;
+  let unreadable = false;
+  let busy = false;
+  const tick = async (): Promise<void> => {
+    let next: ServerTls;
+    try {
+      next = await readTls(files);
+    } catch (e) {
+      if (!unreadable)
+        log.warn('cannot read the TLS files; keeping the current ones', { error: (e as Error).message });
+      unreadable = true;
+      return;
+    }
+    unreadable = false;
+    if (sameTls(next, current) || (refused && sameTls(next, refused))) return;
+    try {
+      server.updateTls(next);
+    } catch (e) {
+      refused = next;
+      log.error('new TLS files refused; keeping the current ones', { error: (e as Error).message });
+      return;
+    }
+    current = next;
+    refused = undefined;
+    const cert = new X509Certificate(next.cert);
+    log.info('TLS files reloaded', {
+      subject: cert.subject,
+      serial: cert.serialNumber,
+      notAfter: cert.validTo,
+      caCertificates: pemCount(next.ca),
+    });
+  };
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void tick().finally(() => (busy = false));
+  }, w.intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+const pemCount = (pem: Buffer): number =>
+  pem.toString('utf8').split('-----BEGIN CERTIFICATE-----').length - 1;
 
 export async function startAggregator(
   config: AggregatorConfig,
   opts: StartOptions = {},
 ): Promise<Aggregator> {
   const log = opts.logger ?? createLogger('aggregator').child({ job: config.jobId });
-  const [cert, key, ca] = await Promise.all([
-    readFile(config.tls.certFile),
-    readFile(config.tls.keyFile),
-    readFile(config.tls.caFile),
-  ]).catch((e: unknown) => {
+  const tls = await readTls(config.tls).catch((e: unknown) => {
     throw new Error('cannot read the aggregator TLS files', { cause: e });
   });
   const core = new AggregatorCore(config, log);
@@ -52,12 +122,17 @@ export async function startAggregator(
   const server = await startGrpcServer({
     host: config.listen.host,
     port: config.listen.port,
-    tls: { cert, key, ca },
+    tls,
     handlers: core.handlers,
     logger: log,
     maxStreamsPerClient: config.maxStreamsPerClient,
   });
   log.info('aggregator listening', { port: server.port, phase: core.state().phase });
+  const reloadMs = opts.tlsReloadIntervalMs ?? TLS_RELOAD_INTERVAL_MS;
+  const stopTls =
+    reloadMs > 0
+      ? watchTls({ files: config.tls, loaded: tls, server, intervalMs: reloadMs, log })
+      : () => undefined;
   const watched = opts.configPath;
   if (watched) {
     watchFile(watched, { interval: 1000 }, () => {
@@ -76,6 +151,7 @@ export async function startAggregator(
     whenDone: () => core.whenDone(),
     close: async () => {
       if (watched) unwatchFile(watched);
+      stopTls();
       await server.close();
       await core.stop();
     },
