@@ -4,6 +4,7 @@ set -euo pipefail
 need=()
 command -v openssl >/dev/null || need+=(openssl)
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
+command -v testssl >/dev/null || need+=(testssl.sh)
 if ((${#need[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${need[*]} (run as root or install them)" >&2
