@@ -112,6 +112,18 @@ describe('TLS policy of the aggregator', () => {
     });
   });
 
+  it('refuses a client that does not offer h2 in ALPN', async () => {
+    const c = h.clientCert('c1');
+    expect(
+      await handshake(agg.port, {
+        cert: c.cert,
+        key: c.key,
+        ca: Buffer.from(h.ca.certPem),
+        ALPNProtocols: ['http/1.1'],
+      }),
+    ).toEqual({ accepted: false, code: 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL' });
+  });
+
   it('closes a TLS 1.2 connection that tries to renegotiate', async () => {
     const c = h.clientCert('c1');
     const s = tlsConnect({
