@@ -1,7 +1,8 @@
 /**
  * Spoke agent entry point: `npx tsx spoke-agent/src/main.ts [--flags]` in tier 1, bundled
  * `dist/spoke-agent.js` in the image. Exits non-zero with one clear line when the
- * configuration or the certificate files are unusable; SIGTERM/SIGINT stop it cleanly.
+ * configuration is unusable; missing or unusable certificate files keep it not ready (with the
+ * reason on /readyz and in the log) until a valid pair appears. SIGTERM/SIGINT stop it cleanly.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '@ocm-fl/common/kube/client.js';
@@ -26,22 +27,14 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const log = createLogger('spoke-agent', cfg.logLevel).child({ cluster: cfg.clusterName });
-  let identity: IdentityWatcher;
-  try {
-    identity = new IdentityWatcher({
-      certDir: cfg.clientCertDir,
-      caFile: cfg.caBundleFile,
-      logger: log.child({ component: 'identity' }),
-    }).start();
-  } catch (e) {
-    log.error('refusing to start: client certificate unusable', {
-      error: e instanceof Error ? e.message : String(e),
-    });
-    process.stderr.write(
-      `fl-agent: client certificate unusable: ${e instanceof Error ? e.message : String(e)}\n`,
-    );
-    process.exit(3);
-  }
+  // Waits for the certificate instead of exiting: the client-cert Secret is mounted optional and
+  // appears only after the hub signed the CSR; until then /readyz says why and the Lease renews.
+  const identity = new IdentityWatcher({
+    certDir: cfg.clientCertDir,
+    caFile: cfg.caBundleFile,
+    logger: log.child({ component: 'identity' }),
+    waitForFiles: true,
+  }).start();
   const poll = { minMs: Math.min(1000, cfg.roundPollMaxMs), maxMs: cfg.roundPollMaxMs };
   const agent = await startAgent({
     config: cfg,

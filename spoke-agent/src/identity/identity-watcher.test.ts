@@ -127,6 +127,39 @@ describe('spoke identity', () => {
     expect(start).toThrow(message);
   });
 
+  it('with waitForFiles starts without a certificate, stays not ready, then adopts the first valid pair', async () => {
+    const s = setup(); // empty volumes: the klusterlet has not written the Secret yet
+    s.cas.write({ 'ca.crt': ca.certPem });
+    const w = new IdentityWatcher({
+      certDir: join(s.root, 'client-cert'),
+      caFile: s.caFile,
+      pollIntervalMs: 200,
+      debounceMs: 20,
+      waitForFiles: true,
+    }).start();
+    try {
+      expect(w.notReady()).toMatch(/^no usable client certificate yet: .*tls\.crt: cannot read/);
+      expect(w.expiry()).toBeUndefined();
+      expect(() => w.tls()).toThrow(expect.objectContaining({ status: 'UNAVAILABLE' }));
+      expect(() => w.current()).toThrow(IdentityError);
+      // a torn first write is not adopted either
+      const stray = issue(ca);
+      s.certs.write({ 'tls.crt': stray.certPem, 'tls.key': issue(ca).keyPem });
+      expect(w.reload()).toBe(false);
+      expect(w.notReady()).toMatch(/does not belong to the certificate/);
+
+      const pair = issue(ca);
+      const adopted = nextRotation(w);
+      s.certs.write({ 'tls.crt': pair.certPem, 'tls.key': pair.keyPem });
+      expect((await adopted).certPem).toBe(pair.certPem);
+      expect(w.notReady()).toBeUndefined();
+      expect(w.tls().cert.toString()).toBe(pair.certPem);
+      expect(w.expiry()?.getTime()).toBeGreaterThan(Date.now());
+    } finally {
+      w.stop();
+    }
+  });
+
   it('hot-reloads after a kubelet-style symlink swap and ignores an inconsistent update', async () => {
     const s = setup();
     const first = issue(ca);

@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { TlsMaterial } from '@ocm-fl/common/dataplane/client.js';
+import { fail } from '@ocm-fl/common/dataplane/errors.js';
 import { silentLogger, type Logger } from '@ocm-fl/common/logger.js';
 import { IdentityError, loadIdentity, type Identity, type IdentityPaths } from './load-identity.js';
 
@@ -11,6 +12,13 @@ export interface IdentityWatcherOptions extends IdentityPaths {
   /** Coalesce bursts of file events (kubelet writes several entries per update). Default 100 ms. */
   debounceMs?: number;
   now?: () => Date;
+  /**
+   * Start even when the files are missing or unusable and adopt the first valid identity that
+   * appears (the agent's mode: the klusterlet writes the Secret only after the hub signed the
+   * CSR). Until then tls() throws UNAVAILABLE and notReady() says why. Default false: the
+   * constructor throws IdentityError.
+   */
+  waitForFiles?: boolean;
 }
 
 export interface ExpiryReport {
@@ -28,7 +36,7 @@ export interface ExpiryReport {
  * new valid identity. Existing connections keep the credentials they were made with.
  */
 export class IdentityWatcher {
-  private identity: Identity;
+  private identity: Identity | undefined;
   private readonly listeners: ((id: Identity) => void)[] = [];
   private readonly watchers: FSWatcher[] = [];
   private timer?: NodeJS.Timeout;
@@ -37,12 +45,22 @@ export class IdentityWatcher {
   private readonly log: Logger;
   private readonly now: () => Date;
 
-  /** Throws IdentityError with a clear message when the files are missing or do not match. */
+  /**
+   * Throws IdentityError with a clear message when the files are missing or do not match,
+   * unless `waitForFiles` is set.
+   */
   constructor(private readonly opts: IdentityWatcherOptions) {
     this.log = opts.logger ?? silentLogger;
     this.now = opts.now ?? (() => new Date());
-    this.identity = loadIdentity(opts, this.now());
-    this.log.info('loaded client identity', this.describe());
+    try {
+      this.identity = loadIdentity(opts, this.now());
+    } catch (e) {
+      if (!(opts.waitForFiles && e instanceof IdentityError)) throw e;
+      this.lastError = e.message;
+      this.log.warn('no usable client identity yet; waiting for the certificate files', { error: e.message });
+      return;
+    }
+    this.log.info('loaded client identity', this.describe(this.identity));
   }
 
   /** Begin watching; call stop() to release the watches. */
@@ -73,7 +91,9 @@ export class IdentityWatcher {
     clearTimeout(this.debounce);
   }
 
+  /** The identity in use; throws IdentityError while none has been loaded (waitForFiles). */
   current(): Identity {
+    if (!this.identity) throw new IdentityError(`no client identity yet: ${this.lastError ?? 'not loaded'}`);
     return this.identity;
   }
 
@@ -89,15 +109,17 @@ export class IdentityWatcher {
   /** Material for a new TLS connection (the AgentIdentity / TlsSource contract). */
   tls(): TlsMaterial {
     const id = this.identity;
+    // UNAVAILABLE: callers retry with backoff, as for any connection the hub cannot serve yet.
+    if (!id) throw fail('UNAVAILABLE', `no client certificate yet: ${this.lastError ?? 'not loaded'}`);
     return { cert: Buffer.from(id.certPem), key: Buffer.from(id.keyPem), ca: Buffer.from(id.caPem) };
   }
 
-  expiry(): Date {
-    return this.identity.notAfter;
+  expiry(): Date | undefined {
+    return this.identity?.notAfter;
   }
 
   expiryReport(): ExpiryReport {
-    const { notBefore, notAfter } = this.identity;
+    const { notBefore, notAfter } = this.current();
     const left = notAfter.getTime() - this.now().getTime();
     return {
       notAfter,
@@ -108,6 +130,7 @@ export class IdentityWatcher {
 
   /** Undefined when the identity is usable, else why not (for status and readiness). */
   notReady(): string | undefined {
+    if (!this.identity) return `no usable client certificate yet: ${this.lastError ?? 'not loaded'}`;
     if (this.identity.notAfter <= this.now())
       return `client certificate expired at ${this.identity.notAfter.toISOString()}`;
     return this.lastError
@@ -134,9 +157,9 @@ export class IdentityWatcher {
     }
     this.lastError = undefined;
     const prev = this.identity;
-    if (next.fingerprint === prev.fingerprint && next.caPem === prev.caPem) return false;
+    if (prev && next.fingerprint === prev.fingerprint && next.caPem === prev.caPem) return false;
     this.identity = next;
-    this.log.info('client identity rotated', this.describe());
+    this.log.info(prev ? 'client identity rotated' : 'loaded client identity', this.describe(next));
     for (const fn of this.listeners) {
       try {
         fn(next);
@@ -147,8 +170,7 @@ export class IdentityWatcher {
     return true;
   }
 
-  private describe(): Record<string, unknown> {
-    const id = this.identity;
+  private describe(id: Identity): Record<string, unknown> {
     return {
       cluster: id.cluster,
       notAfter: id.notAfter.toISOString(),
