@@ -55,6 +55,14 @@ export interface TransferOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface GetTaskOptions extends TransferOptions {
+  /**
+   * Long poll: let the aggregator hold the reply up to `seconds` until there is something to do
+   * after round `afterRound` (GetTaskRequest.wait_seconds). An older aggregator answers at once.
+   */
+  readonly wait?: { readonly afterRound: number; readonly seconds: number };
+}
+
 export interface UploadOptions extends TransferOptions {
   /**
    * SHA-256 (hex, optionally `sha256:`-prefixed) of the file when the caller already has it,
@@ -81,7 +89,7 @@ export interface UploadResult extends UploadUpdateResponse__Output {
 export interface DataPlaneClient {
   join(opts?: TransferOptions): Promise<JoinResult>;
   heartbeat(round: number, state: string, opts?: TransferOptions): Promise<HeartbeatResponse__Output>;
-  getTask(opts?: TransferOptions): Promise<Task>;
+  getTask(opts?: GetTaskOptions): Promise<Task>;
   /** Download the input model of `round` (0 = current) to `destPath`, resuming a partial file. */
   downloadModel(round: number, destPath: string, opts?: TransferOptions): Promise<DownloadResult>;
   /** Upload the update at `filePath` for `round`, resuming from the offset the hub confirms. */
@@ -200,12 +208,14 @@ class Client implements DataPlaneClient {
     );
   }
 
-  getTask(opts: TransferOptions = {}): Promise<Task> {
-    return this.retry(
-      'getTask',
-      () => this.ch.unary((c) => c.getTask, { jobId: this.jobId }, opts),
-      opts.signal,
-    );
+  getTask(opts: GetTaskOptions = {}): Promise<Task> {
+    const req = {
+      jobId: this.jobId,
+      ...(opts.wait ? { waitSeconds: opts.wait.seconds, waitAfterRound: opts.wait.afterRound } : {}),
+    };
+    // A held call needs a deadline past the wait; the usual one otherwise.
+    const callOpts = opts.wait ? { ...opts, timeoutMs: opts.wait.seconds * 1000 + 15_000 } : opts;
+    return this.retry('getTask', () => this.ch.unary((c) => c.getTask, req, callOpts), opts.signal);
   }
 
   async reportMetrics(

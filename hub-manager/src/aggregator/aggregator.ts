@@ -69,6 +69,9 @@ async function readGlobal(file: string): Promise<GlobalModel> {
   }
 }
 
+/** Longest a GetTask long poll is held; well under any client's call deadline plus margin. */
+export const MAX_TASK_WAIT_SECONDS = 30;
+
 type MutableJob = { -readonly [K in keyof JobState]: JobState[K] } & {
   history: RoundRecord[];
   clients: Record<string, ClientStatus>;
@@ -85,6 +88,8 @@ export class AggregatorCore {
   private tokens = 0;
   private spills = 0;
   private doneWaiters: Array<(s: JobState) => void> = [];
+  /** GetTask long polls held until the task changes (a round opens or the job ends). */
+  private readonly taskWaiters = new Set<() => void>();
   readonly store: StateStore;
 
   constructor(
@@ -160,6 +165,7 @@ export class AggregatorCore {
   }
 
   async stop(): Promise<void> {
+    this.wakeTaskWaiters(); // held GetTask calls answer now instead of holding the shutdown
     if (this.round?.timer) clearTimeout(this.round.timer);
     for (const s of this.round?.sessions.values() ?? []) await s.discard();
     await this.foldChain.catch(() => undefined);
@@ -181,6 +187,38 @@ export class AggregatorCore {
     r.timer = setTimeout(() => void this.close(r, true), r.deadline - now);
     this.round = r;
     this.log.info('round open', { round: r.round, attempt, deadline: new Date(r.deadline).toISOString() });
+    this.wakeTaskWaiters();
+  }
+
+  private wakeTaskWaiters(): void {
+    for (const w of [...this.taskWaiters]) w();
+  }
+
+  /** Whether `cluster`, done with round `after`, has something new to act on (GetTask long poll). */
+  private taskChangedFor(cluster: string, after: number): boolean {
+    if (this.job.phase !== 'running') return true;
+    const r = this.round;
+    if (!r || r.closing) return false;
+    if (r.round > after) return true;
+    // The same round reopened (retry) without this cluster's update: there is work again.
+    return (
+      r.round === after && !r.submitted.has(cluster) && !r.failed.has(cluster) && Date.now() < r.deadline
+    );
+  }
+
+  /** Resolve at the next task change, after `ms`, or when the call is cancelled. */
+  private nextTaskChange(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.taskWaiters.delete(done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.taskWaiters.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   private maybeClose(): void {
@@ -213,7 +251,10 @@ export class AggregatorCore {
       this.log.error('closing round failed', { round: r.round, error: (e as Error).message });
       await this.save();
     }
-    if (this.job.phase !== 'running') for (const w of this.doneWaiters.splice(0)) w(this.state());
+    if (this.job.phase !== 'running') {
+      for (const w of this.doneWaiters.splice(0)) w(this.state());
+      this.wakeTaskWaiters();
+    }
   }
 
   private async finishRound(
@@ -363,9 +404,12 @@ export class AggregatorCore {
       this.touch(peer.cluster);
       return { currentRound: this.round?.round ?? 0, finished: this.job.phase !== 'running' };
     },
-    getTask: async (req, peer) => {
+    getTask: async (req, peer, signal) => {
       this.admit(peer, req.jobId);
       this.touch(peer.cluster);
+      const waitMs = Math.min(req.waitSeconds, MAX_TASK_WAIT_SECONDS) * 1000;
+      if (waitMs > 0 && !this.taskChangedFor(peer.cluster, req.waitAfterRound))
+        await this.nextTaskChange(waitMs, signal);
       const r = this.round;
       const running = this.job.phase === 'running' && r !== undefined;
       return {

@@ -47,11 +47,19 @@ export interface RunnerDeps {
   readonly logger?: Logger;
   /** Backoff for failed steps; default 1 s doubling to 30 s. */
   readonly retry?: { readonly baseMs: number; readonly maxMs: number };
-  /** Delay between polls while waiting for a round; default 1 s growing to 10 s. */
+  /**
+   * Delay between polls while waiting for a round when the aggregator does not hold long polls
+   * (or one failed); default 1 s growing to 10 s.
+   */
   readonly poll?: { readonly minMs: number; readonly maxMs: number };
+  /** How long the aggregator may hold a GetTask long poll; default DEFAULT_LONG_POLL_SECONDS. */
+  readonly longPollSeconds?: number;
   /** Step durations, for the per-round time split. */
   readonly onStepDone?: (step: RunnerState['step'], round: number, ms: number) => void;
 }
+
+/** GetTask long-poll length: under the aggregator's 30 s cap, well within idle-connection limits. */
+export const DEFAULT_LONG_POLL_SECONDS = 25;
 
 /** The loop's view of the aggregator's Task message. Pure. */
 export function toRoundTask(t: Task): RoundTask {
@@ -164,6 +172,29 @@ export class TaskRunner {
     return path.join(this.d.workDir, `round-${round}`);
   }
 
+  /**
+   * Until there may be something to do after round `after`: a GetTask long poll, which the
+   * aggregator answers as soon as the next round opens or the job ends. An answer without news
+   * that came at once (an aggregator without long polls, a round still closing) or a failed
+   * call falls back to the growing delay; the poll step that follows reports real errors.
+   */
+  private async waitForNews(after: number, signal: AbortSignal): Promise<void> {
+    const started = Date.now();
+    try {
+      const t = await this.d.aggregator.getTask({
+        signal,
+        wait: { afterRound: after, seconds: this.d.longPollSeconds ?? DEFAULT_LONG_POLL_SECONDS },
+      });
+      if (t.finished || t.failed || t.round > after) return;
+      if (Date.now() - started >= 1000) return; // the aggregator held the call: it supports waits
+    } catch (e) {
+      if (signal.aborted) throw e;
+    }
+    const { minMs, maxMs } = this.d.poll ?? { minMs: 1000, maxMs: 10_000 };
+    const base = Math.min(maxMs, minMs * 1.5 ** this.waits++);
+    await delay(Math.round(base * (0.8 + 0.4 * Math.random())), undefined, { signal });
+  }
+
   private async perform(s: RunnerState, signal: AbortSignal): Promise<RunnerEvent> {
     const agg = this.d.aggregator;
     switch (s.step) {
@@ -188,12 +219,9 @@ export class TaskRunner {
       case 'report-failure':
         await agg.reportFailure(s.round, s.reason, s.message, { signal });
         return { type: 'failure-reported' };
-      case 'wait': {
-        const { minMs, maxMs } = this.d.poll ?? { minMs: 1000, maxMs: 10_000 };
-        const base = Math.min(maxMs, minMs * 1.5 ** this.waits++);
-        await delay(Math.round(base * (0.8 + 0.4 * Math.random())), undefined, { signal });
+      case 'wait':
+        await this.waitForNews(s.after, signal);
         return { type: 'waited' };
-      }
       case 'done':
         throw new Error('runner: nothing to do in step done');
     }

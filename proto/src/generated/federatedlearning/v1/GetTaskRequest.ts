@@ -3,8 +3,12 @@
 
 export interface GetTaskRequest {
   'jobId'?: (string);
+  'waitSeconds'?: (number);
+  'waitAfterRound'?: (number);
 }
 
 export interface GetTaskRequest__Output {
   'jobId': (string);
+  'waitSeconds': (number);
+  'waitAfterRound': (number);
 }
