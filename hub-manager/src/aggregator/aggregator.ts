@@ -95,6 +95,8 @@ export class AggregatorCore {
   constructor(
     private readonly cfg: AggregatorConfig,
     private readonly log: Logger,
+    /** Called with every state saved (e.g. to publish it for the hub controller). */
+    private readonly onSaved?: (state: JobState) => void,
   ) {
     this.admitted = new Set(cfg.admittedClusters);
     this.store = new StateStore(cfg.storageDir);
@@ -320,6 +322,7 @@ export class AggregatorCore {
   private save(): Promise<void> {
     this.job.updatedAt = new Date().toISOString();
     const snapshot = JSON.parse(JSON.stringify(this.job)) as JobState;
+    this.onSaved?.(snapshot);
     this.saveChain = this.saveChain
       .then(() => this.store.save(snapshot))
       .catch((e: unknown) => {

@@ -28,6 +28,11 @@ export interface AggregatorConfig {
   readonly maxUpdateBytes?: number;
   /** Concurrent RPCs one cluster may hold open (HTTP/2 streams over all its connections). */
   readonly maxStreamsPerClient: number;
+  /**
+   * ConfigMap to publish the job state to (key state.json) through the Kubernetes API with the
+   * pod's credentials; the FL controller reads it there. Unset: the state file only.
+   */
+  readonly stateConfigMap?: { readonly namespace: string; readonly name: string };
 }
 
 export class ConfigError extends Error {
@@ -62,6 +67,11 @@ function failurePolicy(v: unknown): FailurePolicy {
   throw new ConfigError(`failurePolicy.action: must be "retryRound" or "fail"`);
 }
 
+function stateTarget(v: unknown): { namespace: string; name: string } {
+  const r = obj(v, 'stateConfigMap');
+  return { namespace: str(r, 'namespace', 'stateConfigMap'), name: str(r, 'name', 'stateConfigMap') };
+}
+
 /** Validate a parsed config object; errors name the bad field. */
 export function parseConfig(raw: unknown): AggregatorConfig {
   const r = obj(raw, 'config');
@@ -94,6 +104,7 @@ export function parseConfig(raw: unknown): AggregatorConfig {
     heartbeatIntervalSeconds: int(r, 'heartbeatIntervalSeconds', 'config', 1, 30),
     maxStreamsPerClient: int(r, 'maxStreamsPerClient', 'config', 1, 8),
     ...(r.maxUpdateBytes === undefined ? {} : { maxUpdateBytes: int(r, 'maxUpdateBytes', 'config', 1) }),
+    ...(r.stateConfigMap === undefined ? {} : { stateConfigMap: stateTarget(r.stateConfigMap) }),
   };
   return cfg;
 }

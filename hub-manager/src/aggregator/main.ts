@@ -10,11 +10,14 @@ import { readFile } from 'node:fs/promises';
 import { unwatchFile, watchFile } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from '@ocm-fl/common/kube/client.js';
 import { createLogger, type Logger } from '@ocm-fl/common/logger.js';
 import { readConfigFile, type AggregatorConfig } from './config.js';
 import { AggregatorCore } from './aggregator.js';
 import { startGrpcServer, type RunningServer, type ServerTls } from './grpc-server.js';
 import type { JobState } from './state-store.js';
+import { StatePublisher } from './state-publisher.js';
 
 export type { AggregatorConfig } from './config.js';
 export type { JobState, RoundRecord, ClientStatus } from './state-store.js';
@@ -37,6 +40,17 @@ export interface StartOptions {
   readonly configPath?: string;
   /** How often the TLS files are read to pick up a renewed certificate or CA bundle; 0: never. */
   readonly tlsReloadIntervalMs?: number;
+  /**
+   * API client for `config.stateConfigMap`; default: the pod's credentials (in-cluster
+   * ServiceAccount, or KUBECONFIG where set).
+   */
+  readonly kube?: KubeClient;
+}
+
+function defaultKubeClient(): KubeClient {
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  return KubeClient.fromKubeConfig(kc);
 }
 
 /** Kubelet refreshes mounted Secrets within about a minute; a few seconds more is fine. */
@@ -117,8 +131,17 @@ export async function startAggregator(
   const tls = await readTls(config.tls).catch((e: unknown) => {
     throw new Error('cannot read the aggregator TLS files', { cause: e });
   });
-  const core = new AggregatorCore(config, log);
+  const target = config.stateConfigMap;
+  const publisher = target
+    ? new StatePublisher(
+        opts.kube ?? defaultKubeClient(),
+        target,
+        log.child({ component: 'state-publisher' }),
+      )
+    : undefined;
+  const core = new AggregatorCore(config, log, publisher && ((s) => publisher.publish(s)));
   await core.start();
+  publisher?.publish(core.state()); // a resumed job's state, before the next change
   const server = await startGrpcServer({
     host: config.listen.host,
     port: config.listen.port,
@@ -154,6 +177,10 @@ export async function startAggregator(
       stopTls();
       await server.close();
       await core.stop();
+      // The final state must reach the controller before the process exits.
+      if (publisher && !(await publisher.flush()))
+        log.warn('the last job state may not have been published', { configMap: target?.name });
+      publisher?.stop();
     },
   };
 }
