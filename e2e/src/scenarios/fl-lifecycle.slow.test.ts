@@ -280,6 +280,19 @@ describe('FederatedLearning lifecycle on the embedded control plane', () => {
     const file = join(env.fleet.workDir, 'hub', 'pvc', rel);
     expect(await sha256File(file)).toBe(s.model?.digest);
     expect(s.rounds?.at(-1)?.modelDigest).toBe(s.model?.digest);
+    // The aggregator published its final state where the controller reads it (no storage view
+    // needed): the state ConfigMap, updated through its own ServiceAccount's narrow Role.
+    const stateCm = await hub().get<KubeObject & { data?: Record<string, string> }>(
+      'v1',
+      'ConfigMap',
+      'federated-learning-sample-aggregator-state',
+      'fl-sample',
+    );
+    expect(JSON.parse(stateCm?.data?.['state.json'] ?? '{}')).toMatchObject({
+      phase: 'completed',
+      completedRounds: 2,
+      modelSha256: s.model?.digest,
+    });
     // Terminal: the task works are gone; the cluster agents removed the tasks.
     for (const c of CLUSTERS)
       expect(

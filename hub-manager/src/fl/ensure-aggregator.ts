@@ -1,12 +1,14 @@
-/** Writes the aggregator's objects: TLS Secret (issued when missing or SANs changed), config, PVC, Services, Job. */
+/** Writes the aggregator's objects: TLS Secret (issued when missing or SANs changed), config, state ConfigMap and its access, PVC, Services, Job. */
 import type { FlControllerDeps } from './deps.js';
 import { flNames } from './names.js';
 import {
+  renderAggregatorAccess,
   renderAggregatorConfig,
   renderAggregatorJob,
   renderConfigMap,
   renderPvc,
   renderServices,
+  renderStateConfigMap,
   serverCertificateSans,
 } from './render/aggregator.js';
 import { renderTlsSecret, sansKey, tlsSecretCurrent, type TlsSecret } from './render/tls-secret.js';
@@ -30,6 +32,8 @@ export async function ensureAggregator(
     listenHost: settings.aggregatorListenHost ?? '0.0.0.0',
   });
   await client.apply(renderConfigMap(job, config));
+  await createIfAbsent(client, renderStateConfigMap(job)); // its data belongs to the aggregator
+  for (const o of renderAggregatorAccess(job)) await client.apply(o);
   const pvc = renderPvc(job);
   if (pvc) await createIfAbsent(client, pvc);
   for (const svc of renderServices(job)) await client.apply(svc);

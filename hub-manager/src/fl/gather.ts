@@ -1,5 +1,7 @@
 /** Collects the Observed input of the planner from informer caches and the job's files. */
 import type { FederatedLearning } from '@ocm-fl/common/api/federated-learning.js';
+import type { KubeObject } from '@ocm-fl/common/api/meta.js';
+import { STATE_KEY } from '../aggregator/state-publisher.js';
 import type { ManagedCluster, ManagedClusterAddOn, ManifestWork } from '@ocm-fl/common/api/ocm.js';
 import type { FlControllerDeps } from './deps.js';
 import { flNames, FL_UID_LABEL } from './names.js';
@@ -16,6 +18,30 @@ export function modelLocation(job: ResolvedJob): string {
   const root =
     s.type === 'PersistentVolumeClaim' ? `pvc://${job.namespace}/${s.name}` : `hostpath://${s.name}`;
   return `${root}/${s.jobSubPath}/final.safetensors`;
+}
+
+/**
+ * The aggregator's state as it publishes it to the job's state ConfigMap (works without any view
+ * of the job storage); undefined until the first publication.
+ */
+async function publishedState(deps: FlControllerDeps, job: ResolvedJob): Promise<JobState | undefined> {
+  const cm = await deps.client.get<KubeObject & { data?: Record<string, string> }>(
+    'v1',
+    'ConfigMap',
+    flNames.state(job),
+    job.namespace,
+  );
+  const raw = cm?.data?.[STATE_KEY];
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as JobState;
+  } catch (e) {
+    deps.logger.warn('unreadable published job state; ignoring it', {
+      configMap: `${job.namespace}/${flNames.state(job)}`,
+      error: (e as Error).message,
+    });
+    return undefined;
+  }
 }
 
 export async function observe(
@@ -50,7 +76,9 @@ export async function observe(
   );
   const aggregatorJob = s.jobs.get(flNames.aggregator(job), job.namespace);
   const evaluationJob = s.jobs.get(flNames.evaluation(job), job.namespace);
-  const state = (await deps.settings.files.readJson(job, 'state.json')) as JobState | undefined;
+  const state =
+    (await publishedState(deps, job)) ??
+    ((await deps.settings.files.readJson(job, 'state.json')) as JobState | undefined);
   const evaluation =
     state?.phase === 'completed' && job.evaluation
       ? parseEvaluation(await deps.settings.files.readJson(job, EVALUATION_FILE))

@@ -43,6 +43,10 @@ export const flNames = {
   /** Services are DNS-1035 labels: must start with a letter. */
   service: (fl: FlRef, listener: string): string => boundedName(`fl-${fl.name}-${listener}`),
   defaultPvc: (fl: FlRef): string => boundedName(`${fl.name}-models`),
+  /** ConfigMap the aggregator publishes its job state to (key state.json). */
+  state: (fl: FlRef): string => boundedName(`${fl.name}-aggregator-state`),
+  /** ServiceAccount, Role and RoleBinding of the aggregator pod: update `state` only. */
+  aggregatorAccount: (fl: FlRef): string => boundedName(`${fl.name}-aggregator`),
 };
 
 /** Labels of every object created for `fl`. */

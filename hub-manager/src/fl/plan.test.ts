@@ -164,6 +164,30 @@ describe('planJob', () => {
     expect(p.status.evaluation).toEqual(evaluation);
   });
 
+  it('completes without a result when the evaluation Job succeeded but its file is not visible', () => {
+    const fl = newFl({ evaluation: { args: ['evaluate'] } });
+    const job = resolved(fl);
+    const first = planJob(job, observed(fl, ['cluster1', 'cluster2']), opts);
+    const done = jobState('completed', 3);
+    const running = planJob(
+      job,
+      observed(after(fl, first), ['cluster1', 'cluster2'], { state: done, evaluationJob: 'Active' }),
+      opts,
+    );
+    expect(running.status.phase).toBe('Running');
+    const p = planJob(
+      job,
+      observed(after(fl, running), ['cluster1', 'cluster2'], { state: done, evaluationJob: 'Succeeded' }),
+      opts,
+    );
+    expect(p.status.phase).toBe('Completed');
+    expect(p.status.evaluation).toBeUndefined();
+    expect(p.status.conditions?.find((c) => c.type === 'Evaluated')).toMatchObject({
+      status: 'False',
+      reason: 'EvaluationUnreadable',
+    });
+  });
+
   it('fails with the aggregator reason when the job failed', () => {
     const fl = newFl();
     const job = resolved(fl);

@@ -275,7 +275,8 @@ function progress(
   }
   b.s.model = { location: o.modelLocation, ...(st.modelSha256 ? { digest: st.modelSha256 } : {}) };
   b.set(C.training, false, 'RoundsCompleted', `all ${job.rounds} rounds aggregated`);
-  if (job.evaluation && !o.evaluation && o.evaluationJob !== 'Failed') {
+  const evaluationEnded = o.evaluationJob === 'Failed' || o.evaluationJob === 'Succeeded';
+  if (job.evaluation && !o.evaluation && !evaluationEnded) {
     b.set(C.evaluated, false, 'Evaluating', 'evaluating the final model');
     b.phase('Running', `all ${job.rounds} rounds done; evaluating the final model`);
     return { evaluation: true, terminal: false };
@@ -283,7 +284,15 @@ function progress(
   if (o.evaluation) {
     b.s.evaluation = o.evaluation;
     b.set(C.evaluated, true, 'Evaluated', `accuracy ${o.evaluation.accuracy ?? 'n/a'}`);
-  } else if (job.evaluation) b.set(C.evaluated, false, 'EvaluationFailed', 'the evaluation Job failed');
+  } else if (job.evaluation && o.evaluationJob === 'Succeeded')
+    // The Job wrote its result to the job storage, which this hub-manager cannot see.
+    b.set(
+      C.evaluated,
+      false,
+      'EvaluationUnreadable',
+      'the evaluation Job succeeded but its evaluation.json is not visible to the hub-manager (mount the job storage and set FL_STORAGE_ROOT)',
+    );
+  else if (job.evaluation) b.set(C.evaluated, false, 'EvaluationFailed', 'the evaluation Job failed');
   b.phase('Completed', `trained ${job.rounds} rounds; model at ${o.modelLocation}`);
   b.set(C.succeeded, true, 'Completed', b.s.message ?? '');
   b.s.completionTime ??= now.toISOString();

@@ -25,6 +25,7 @@ export interface AggregatorConfigFile {
   keepCheckpoints: number;
   taskConfig: Record<string, string>;
   strategy: { name: string; parameters: Record<string, string | number | boolean> };
+  stateConfigMap: { namespace: string; name: string };
 }
 
 export interface AggregatorOptions {
@@ -69,7 +70,47 @@ export function renderAggregatorConfig(
     keepCheckpoints: opts.keepCheckpoints ?? 3,
     taskConfig: Object.fromEntries(Object.entries(job.parameters).map(([k, v]) => [k, String(v)])),
     strategy: job.strategy,
+    stateConfigMap: { namespace: job.namespace, name: flNames.state(job) },
   };
+}
+
+/**
+ * The ConfigMap the aggregator publishes its state to, created empty by the controller and
+ * never overwritten by it (the aggregator owns `data`), so the aggregator's Role can name it.
+ */
+export function renderStateConfigMap(job: ResolvedJob): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(job, flNames.state(job)) } as KubeObject;
+}
+
+/**
+ * The aggregator pod's identity: a ServiceAccount whose Role allows reading and updating the
+ * state ConfigMap and nothing else; the hub-manager then needs no view of the job's storage.
+ */
+export function renderAggregatorAccess(job: ResolvedJob): KubeObject[] {
+  const name = flNames.aggregatorAccount(job);
+  return [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(job, name) },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: meta(job, name),
+      rules: [
+        {
+          apiGroups: [''],
+          resources: ['configmaps'],
+          resourceNames: [flNames.state(job)],
+          verbs: ['get', 'update', 'patch'],
+        },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: meta(job, name),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace: job.namespace }],
+    },
+  ] as KubeObject[];
 }
 
 export function renderConfigMap(job: ResolvedJob, config: AggregatorConfigFile): KubeObject {
@@ -187,6 +228,7 @@ export function renderAggregatorJob(job: ResolvedJob): KubeObject {
         metadata: { labels },
         spec: {
           restartPolicy: 'Never',
+          serviceAccountName: flNames.aggregatorAccount(job),
           ...(job.initialModelGiven ? {} : { initContainers: [initContainer(job)] }),
           containers: [
             {

@@ -4,11 +4,13 @@ import { isSpecProblem, resolveSpec, type ResolvedJob } from '../spec.js';
 import { newFl } from '../testing/fixtures.js';
 import { boundedName, flNames } from '../names.js';
 import {
+  renderAggregatorAccess,
   renderAggregatorConfig,
   renderAggregatorJob,
   renderConfigMap,
   renderPvc,
   renderServices,
+  renderStateConfigMap,
   serverCertificateSans,
 } from './aggregator.js';
 import { renderEvaluationJob } from './evaluation-job.js';
@@ -76,6 +78,35 @@ describe('aggregator', () => {
       listen: { host: '127.0.0.1', port: 8080 },
     });
     expect(renderConfigMap(j, cfg)).toMatchSnapshot();
+  });
+
+  it('lets the aggregator pod update its state ConfigMap and nothing else', () => {
+    const j = job({});
+    const cfg = renderAggregatorConfig(j, ['cluster1'], { listenHost: '0.0.0.0' });
+    const cm = renderStateConfigMap(j);
+    expect(cfg.stateConfigMap).toEqual({ namespace: j.namespace, name: cm.metadata.name });
+    expect(cm).not.toHaveProperty('data'); // the aggregator's to write; applying never resets it
+    const [sa, role, binding] = renderAggregatorAccess(j) as unknown as [
+      { kind: string; metadata: { name: string } },
+      { kind: string; rules: unknown[] },
+      { kind: string; roleRef: { name: string }; subjects: { name: string; namespace: string }[] },
+    ];
+    expect(role.rules).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['configmaps'],
+        resourceNames: [cm.metadata.name],
+        verbs: ['get', 'update', 'patch'],
+      },
+    ]);
+    expect(binding.roleRef.name).toBe(sa.metadata.name);
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: sa.metadata.name, namespace: j.namespace },
+    ]);
+    const pod = (
+      renderAggregatorJob(j) as unknown as { spec: { template: { spec: { serviceAccountName: string } } } }
+    ).spec.template.spec;
+    expect(pod.serviceAccountName).toBe(sa.metadata.name);
   });
 
   it('runs `aggregate --config` in a Job with the server image, TLS, config and storage mounted', () => {
