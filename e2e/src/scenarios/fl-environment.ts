@@ -31,6 +31,8 @@ export interface FlEnvironment {
   hub: HubManager;
   /** `clusteradm addon enable` for these clusters, then wait until the addon is Available on each. */
   enable(clusters: readonly string[], timeoutMs?: number): Promise<void>;
+  /** Stop the hub-manager and start a new one with `over` applied to its configuration. */
+  restartHub(over: Partial<HubManagerConfig>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -52,9 +54,10 @@ export async function startFlEnvironment(o: FlEnvironmentOptions): Promise<FlEnv
     logger,
   });
   let hub: HubManager;
+  let config: HubManagerConfig;
   try {
     await fleet.hubClient.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: HUB_NAMESPACE } });
-    const config: HubManagerConfig = {
+    config = {
       ...defaultConfig(),
       namespace: HUB_NAMESPACE,
       identity: 'hub-manager-0',
@@ -75,7 +78,7 @@ export async function startFlEnvironment(o: FlEnvironmentOptions): Promise<FlEnv
     await fleet.stop();
     throw e;
   }
-  return {
+  const env: FlEnvironment = {
     fleet,
     hub,
     async enable(clusters, timeoutMs = 60_000) {
@@ -96,9 +99,16 @@ export async function startFlEnvironment(o: FlEnvironmentOptions): Promise<FlEnv
         );
       }
     },
+    async restartHub(over) {
+      await env.hub.stop();
+      config = { ...config, ...over };
+      env.hub = await startHubManager(config, { client: fleet.hubClient, logger });
+      await env.hub.started();
+    },
     async stop() {
-      await hub.stop();
+      await env.hub.stop();
       await fleet.stop();
     },
   };
+  return env;
 }

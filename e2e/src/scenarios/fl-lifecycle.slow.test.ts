@@ -310,6 +310,26 @@ describe('FederatedLearning lifecycle on the embedded control plane', () => {
     mark('sample deleted');
   }, 150_000);
 
+  it('a hub-manager with no view of the job storage still follows a job to Completed', async () => {
+    // Like a real hub without a ReadWriteMany mount: progress comes from the state ConfigMap.
+    await env.restartHub({ storageRoot: undefined });
+    try {
+      const fl = await createSample('fl-nostore', { rounds: 2, minAvailableClients: 3 });
+      const done = await waitStatus(fl, 'Completed', completed, 120_000);
+      const s = done.status!;
+      expect(s.phase).toBe('Completed');
+      expect(s.roundProgress).toBe('2/2');
+      expect(s.rounds?.map((r) => r.round)).toEqual([1, 2]);
+      expect(s.model?.digest).toMatch(/^[0-9a-f]{64}$/);
+      // The evaluation ran, but its result file is on storage this hub-manager cannot read.
+      expect(condition(s, 'Evaluated')).toMatchObject({ status: 'False', reason: 'EvaluationUnreadable' });
+      await hub().delete(FL_API_VERSION, FL_KIND, fl.metadata.name ?? '', 'fl-nostore');
+    } finally {
+      await env.restartHub({ storageRoot: join(env.fleet.workDir, 'hub', 'pvc') });
+    }
+    mark('no-storage-view job completed');
+  }, 180_000);
+
   it('too few clusters: stays Waiting naming the shortfall, proceeds when a cluster joins', async () => {
     const fl = await createSample('fl-wait', { rounds: 2, minAvailableClients: 4 });
     const waiting = await waitStatus(
