@@ -26,7 +26,11 @@ const TARGETS = [
   { entry: 'hub-manager/src/main.ts', outfile: 'hub-manager/dist/hub-manager.js', protos: true },
   { entry: 'spoke-agent/src/main.ts', outfile: 'spoke-agent/dist/spoke-agent.js', protos: true },
   // The example trainer image (e2e/trainers/mnist-ts/Dockerfile) and the demo run this bundle.
-  { entry: 'e2e/trainers/mnist-ts/main.ts', outfile: 'e2e/trainers/mnist-ts/dist/mnist-trainer.js', protos: false },
+  {
+    entry: 'e2e/trainers/mnist-ts/main.ts',
+    outfile: 'e2e/trainers/mnist-ts/dist/mnist-trainer.js',
+    protos: false,
+  },
 ];
 
 /** Rewrites import.meta.url in every module but the entry (see above). */
