@@ -3,24 +3,13 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodeSafetensors, f16ToF32, f32ToF16, type Tensor } from '@ocm-fl/common/model/safetensors.js';
-import { DataPlaneError } from '@ocm-fl/common/dataplane/errors.js';
 import { createTestCa, issueTestCert } from '@ocm-fl/common/dataplane/test-pki.js';
 import { agentCommonName } from '@ocm-fl/common/names.js';
-import { createHarness, makeTensors, MIXED_SPEC, type Harness } from './test-harness.js';
+import { createHarness, makeTensors, MIXED_SPEC, type Harness, statusOf } from './test-harness.js';
 import { startAggregator, type Aggregator } from './main.js';
 import type { JobState } from './state-store.js';
 
 const silent = (await import('@ocm-fl/common/logger.js')).silentLogger;
-
-async function statusOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (e) {
-    if (e instanceof DataPlaneError) return e.status;
-    throw e;
-  }
-}
 
 function weightedReference(updates: Tensor[][], weights: number[], dtypes: Tensor[]): Float32Array[] {
   const total = weights.reduce((a, b) => a + b, 0);

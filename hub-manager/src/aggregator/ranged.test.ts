@@ -2,9 +2,8 @@ import { describe, it, expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { silentLogger } from '@ocm-fl/common/logger.js';
-import { DataPlaneError } from '@ocm-fl/common/dataplane/errors.js';
 import { startCutProxy } from '@ocm-fl/common/dataplane/test-cut-proxy.js';
-import { createHarness, makeTensors } from './test-harness.js';
+import { createHarness, makeTensors, statusOf } from './test-harness.js';
 import { startAggregator } from './main.js';
 
 // ~3.2 MiB: three ranged streams of about 1 MiB each; the F16 tensor puts NaN checks in a late range.
@@ -13,16 +12,6 @@ const SPEC: Array<[string, 'F32' | 'F16', number[]]> = [
   ['h', 'F16', [300, 300]],
 ];
 const PARALLEL = { streams: 3, minBytes: 0 };
-
-async function statusOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (e) {
-    if (e instanceof DataPlaneError) return e.status;
-    throw e;
-  }
-}
 
 describe('transfers split into parallel byte ranges', () => {
   const h = createHarness();

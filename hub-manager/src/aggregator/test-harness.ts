@@ -13,6 +13,7 @@ import {
   type TestCert,
 } from '@ocm-fl/common/dataplane/test-pki.js';
 import { connect, type DataPlaneClient } from '@ocm-fl/common/dataplane/client.js';
+import { DataPlaneError } from '@ocm-fl/common/dataplane/errors.js';
 import type { AggregatorConfig } from './config.js';
 
 export interface Harness {
@@ -116,3 +117,14 @@ export const MIXED_SPEC: ReadonlyArray<[string, DType, number[]]> = [
   ['emb', 'F16', [33, 5]],
   ['scalar', 'F32', []],
 ];
+
+/** The gRPC status name a data-plane call ends with: 'OK' or e.g. 'INVALID_ARGUMENT'. */
+export async function statusOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'OK';
+  } catch (e) {
+    if (e instanceof DataPlaneError) return e.status;
+    throw e;
+  }
+}

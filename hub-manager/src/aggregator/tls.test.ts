@@ -1,27 +1,16 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { DataPlaneError } from '@ocm-fl/common/dataplane/errors.js';
 import { createPublicKey } from 'node:crypto';
 import type { TestCert } from '@ocm-fl/common/dataplane/test-pki.js';
 import { generateCa, generateKey, loadCa, privateKeyPem, type LoadedCa } from '@ocm-fl/common/pki/ca.js';
 import { issueCertificate, issueServerCertificate } from '@ocm-fl/common/pki/issue.js';
 import type { Logger } from '@ocm-fl/common/logger.js';
 import { agentCommonName } from '@ocm-fl/common/names.js';
-import { createHarness, makeTensors, MIXED_SPEC, type Harness } from './test-harness.js';
+import { createHarness, makeTensors, MIXED_SPEC, type Harness, statusOf } from './test-harness.js';
 import { startAggregator, type Aggregator } from './main.js';
 
 const silent = (await import('@ocm-fl/common/logger.js')).silentLogger;
-
-async function statusOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (e) {
-    if (e instanceof DataPlaneError) return e.status;
-    throw e;
-  }
-}
 
 type Outcome = { accepted: true; protocol: string; cipher: string } | { accepted: false; code: string };
 
