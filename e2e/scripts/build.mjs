@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Bundles the two binaries with esbuild:
- *   hub-manager/src/main.ts → hub-manager/dist/hub-manager.js
+ *   hub-manager/src/cli.ts → hub-manager/dist/hub-manager.js
  *   spoke-agent/src/main.ts → spoke-agent/dist/spoke-agent.js
  * Each bundle is self-contained (no node_modules at run time) plus the .proto files it loads.
  *
@@ -23,7 +23,7 @@ import { build } from 'esbuild';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const TARGETS = [
-  { entry: 'hub-manager/src/main.ts', outfile: 'hub-manager/dist/hub-manager.js', protos: true },
+  { entry: 'hub-manager/src/cli.ts', outfile: 'hub-manager/dist/hub-manager.js', protos: true },
   { entry: 'spoke-agent/src/main.ts', outfile: 'spoke-agent/dist/spoke-agent.js', protos: true },
   // The example trainer image (e2e/trainers/mnist-ts/Dockerfile) and the demo run this bundle.
   {

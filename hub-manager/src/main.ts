@@ -10,9 +10,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '@ocm-fl/common/kube/client.js';
 import { createLogger, type Logger } from '@ocm-fl/common/logger.js';
 import { startAddonManager, type AddonManager } from './addon/manager.js';
-import { readConfigFile, type AggregatorConfig } from './aggregator/config.js';
-import { startAggregator } from './aggregator/main.js';
-import { parseCommand, type AggregatePaths, type HubManagerConfig } from './config.js';
+import { runAggregate } from './aggregate-command.js';
+import { parseCommand, type HubManagerConfig } from './config.js';
 import { caStoreIssuer } from './fl/ca-issuer.js';
 import { startFederatedLearningController, type FlController } from './fl/controller.js';
 import { localJobFiles, storageRootLayout } from './fl/deps.js';
@@ -23,6 +22,7 @@ import { startHttpEndpoint } from './runtime/http-server.js';
 import { startLeaderElection, type LeaderElector } from './runtime/lease-lock.js';
 
 export { startFederatedLearningController } from './fl/controller.js';
+export { runAggregate, withPaths } from './aggregate-command.js';
 
 export interface HubManager {
   /** Port of the health/metrics endpoint. */
@@ -186,41 +186,8 @@ export async function startHubManager(
   };
 }
 
-/** Command-line paths over the config file's (see AggregatePaths). */
-export function withPaths(config: AggregatorConfig, p: AggregatePaths): AggregatorConfig {
-  const tls = p.tlsDir
-    ? { certFile: `${p.tlsDir}/tls.crt`, keyFile: `${p.tlsDir}/tls.key`, caFile: `${p.tlsDir}/ca.crt` }
-    : config.tls;
-  return {
-    ...config,
-    tls,
-    ...(p.storageDir ? { storageDir: p.storageDir } : {}),
-    ...(p.initialModel ? { initialModelPath: p.initialModel } : {}),
-  };
-}
-
-/** `hub-manager aggregate --config <file>`: exits 0 when the job completed, 1 when it failed. */
-export async function runAggregate(configFile: string, paths: AggregatePaths = {}): Promise<number> {
-  const config = withPaths(await readConfigFile(configFile), paths);
-  // Bind the pod's own address when the downward API provides it (tier-1 pods share one host).
-  const podIp = process.env.POD_IP;
-  const agg = await startAggregator(
-    podIp ? { ...config, listen: { ...config.listen, host: podIp } } : config,
-    {
-      configPath: configFile,
-    },
-  );
-  process.stdout.write(JSON.stringify({ event: 'listening', port: agg.port }) + '\n');
-  const stop = (): void => void agg.close().then(() => process.exit(143));
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-  const final = await agg.whenDone();
-  await agg.close();
-  process.stdout.write(JSON.stringify({ event: 'done', phase: final.phase }) + '\n');
-  return final.phase === 'completed' ? 0 : 1;
-}
-
-async function main(argv: string[]): Promise<void> {
+/** The `hub-manager` command line (cli.ts is the entry that keeps `aggregate` light). */
+export async function runHubManagerCli(argv: string[]): Promise<void> {
   const cmd = parseCommand(argv);
   if (cmd.command === 'aggregate') {
     process.exitCode = await runAggregate(cmd.configFile, cmd.paths);
@@ -233,7 +200,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).catch((e: unknown) => {
+  runHubManagerCli(process.argv.slice(2)).catch((e: unknown) => {
     const err = e as Error;
     process.stderr.write(
       `hub-manager: ${err.message}${err.cause ? `: ${(err.cause as Error).message}` : ''}\n`,

@@ -26,3 +26,17 @@ export const isRetriable = (e: unknown): boolean => {
   const s = statusOf(e);
   return s === undefined || s === 409 || s === 429 || s >= 500;
 };
+
+/** A KubeError from a non-2xx answer, with the Status object's reason and message when it has one. */
+export function toKubeError(status: number, text: string, what: string): KubeError {
+  let reason = '';
+  let message = text.slice(0, 500);
+  try {
+    const s = JSON.parse(text) as { reason?: string; message?: string };
+    reason = s.reason ?? '';
+    message = s.message ?? message;
+  } catch {
+    // not a Status object; keep the raw text
+  }
+  return new KubeError(status, reason, `${what}: ${status} ${reason} ${message}`.trim());
+}

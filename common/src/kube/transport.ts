@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
-import { KubeError } from './errors.js';
+import { toKubeError } from './errors.js';
 
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
@@ -75,17 +75,4 @@ export class Transport {
     }
     return res;
   }
-}
-
-export function toKubeError(status: number, text: string, what: string): KubeError {
-  let reason = '';
-  let message = text.slice(0, 500);
-  try {
-    const s = JSON.parse(text) as { reason?: string; message?: string };
-    reason = s.reason ?? '';
-    message = s.message ?? message;
-  } catch {
-    // not a Status object; keep the raw text
-  }
-  return new KubeError(status, reason, `${what}: ${status} ${reason} ${message}`.trim());
 }

@@ -90,7 +90,7 @@ async function peakRss(n: number): Promise<{ n: number; peakMiB: number; seconds
   writeFileSync(cfgPath, JSON.stringify(cfg));
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'hub-manager/src/aggregator/main.ts', '--config', cfgPath],
+    ['--import', 'tsx', 'hub-manager/src/cli.ts', 'aggregate', '--config', cfgPath],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, LOG_LEVEL: 'warn' },

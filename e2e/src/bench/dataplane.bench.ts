@@ -1,6 +1,6 @@
 /**
  * Data-plane transfer speed, in the deployment's shape: the aggregator runs as its own process
- * (`hub-manager/src/aggregator/main.ts`, as in its Pod) and this process is the agent. Each
+ * (`hub-manager aggregate`, as in its Pod) and this process is the agent. Each
  * repetition moves a 256 MiB model, interleaved so a burst of load on the shared box hits every
  * variant alike:
  *   - baseline: a raw node:tls mTLS socket to a peer process, file to file (the same endpoints
@@ -101,7 +101,7 @@ writeFileSync(
 const scratch = path.join(h.dir, 'peer');
 mkdirSync(scratch);
 
-const agg = await startNode(path.join(root, 'hub-manager/src/aggregator/main.ts'), ['--config', configFile]);
+const agg = await startNode(path.join(root, 'hub-manager/src/cli.ts'), ['aggregate', '--config', configFile]);
 const aggPort = (JSON.parse(agg.line) as { port: number }).port;
 const peer = await startNode(path.join(here, 'dataplane-peer.ts'), [pkiFile, file, scratch]);
 // A failed run must not leave the aggregator and the peer serving.

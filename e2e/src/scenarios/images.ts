@@ -33,7 +33,7 @@ function tsProgram(entry: string, env: Record<string, string> = {}): ImageSpec {
 export function tier1Images(o: { agentLeasePeriodSeconds?: number } = {}): ImageRegistry {
   const py = ['/usr/bin/python3', join(REPO_ROOT, 'e2e/trainers/mnist-py/trainer.py')];
   return {
-    [IMAGES.hubManager]: tsProgram('hub-manager/src/main.ts'),
+    [IMAGES.hubManager]: tsProgram('hub-manager/src/cli.ts'),
     [IMAGES.agent]: tsProgram(
       'spoke-agent/src/main.ts',
       o.agentLeasePeriodSeconds ? { FL_LEASE_PERIOD_SECONDS: String(o.agentLeasePeriodSeconds) } : {},

@@ -10,14 +10,14 @@ import { readFile } from 'node:fs/promises';
 import { unwatchFile, watchFile } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient } from '@ocm-fl/common/kube/client.js';
+import type { KubeClient } from '@ocm-fl/common/kube/client.js';
+import { inClusterAvailable, inClusterMergePatch } from '@ocm-fl/common/kube/in-cluster.js';
 import { createLogger, type Logger } from '@ocm-fl/common/logger.js';
 import { readConfigFile, type AggregatorConfig } from './config.js';
 import { AggregatorCore } from './aggregator.js';
 import { startGrpcServer, type RunningServer, type ServerTls } from './grpc-server.js';
 import type { JobState } from './state-store.js';
-import { StatePublisher } from './state-publisher.js';
+import { StatePublisher, type MergePatch, type StateTarget } from './state-publisher.js';
 
 export type { AggregatorConfig } from './config.js';
 export type { JobState, RoundRecord, ClientStatus } from './state-store.js';
@@ -47,10 +47,23 @@ export interface StartOptions {
   readonly kube?: KubeClient;
 }
 
-function defaultKubeClient(): KubeClient {
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
-  return KubeClient.fromKubeConfig(kc);
+/**
+ * How the state reaches its ConfigMap: the given client; else KUBECONFIG when set (loads
+ * @kubernetes/client-node, only then); else the pod's ServiceAccount through the small
+ * in-cluster client, so a production aggregator does not carry client-node's ~80 MiB.
+ */
+function statePatcher(t: StateTarget, kube: KubeClient | undefined): MergePatch | undefined {
+  if (kube) return async (p) => void (await kube.patch('v1', 'ConfigMap', t.name, t.namespace, p));
+  const file = process.env.KUBECONFIG;
+  if (file) {
+    const client = import('@ocm-fl/common/kube/client.js').then((m) => m.KubeClient.fromFile(file));
+    return async (p) => void (await (await client).patch('v1', 'ConfigMap', t.name, t.namespace, p));
+  }
+  if (inClusterAvailable()) {
+    const apiPath = `/api/v1/namespaces/${encodeURIComponent(t.namespace)}/configmaps/${encodeURIComponent(t.name)}`;
+    return (p) => inClusterMergePatch(apiPath, p);
+  }
+  return undefined;
 }
 
 /** Kubelet refreshes mounted Secrets within about a minute; a few seconds more is fine. */
@@ -132,13 +145,13 @@ export async function startAggregator(
     throw new Error('cannot read the aggregator TLS files', { cause: e });
   });
   const target = config.stateConfigMap;
-  const publisher = target
-    ? new StatePublisher(
-        opts.kube ?? defaultKubeClient(),
-        target,
-        log.child({ component: 'state-publisher' }),
-      )
-    : undefined;
+  const patch = target && statePatcher(target, opts.kube);
+  if (target && !patch)
+    log.warn('no Kubernetes API credentials; the job state is not published', { configMap: target.name });
+  const publisher =
+    target && patch
+      ? new StatePublisher(patch, target, log.child({ component: 'state-publisher' }))
+      : undefined;
   const core = new AggregatorCore(config, log, publisher && ((s) => publisher.publish(s)));
   await core.start();
   publisher?.publish(core.state()); // a resumed job's state, before the next change

@@ -7,7 +7,6 @@
  * Writes are coalesced (only the newest state matters) and retried until they land; the file
  * on the job storage stays the aggregator's own source of truth for resuming.
  */
-import type { KubeClient } from '@ocm-fl/common/kube/client.js';
 import type { Logger } from '@ocm-fl/common/logger.js';
 import type { JobState } from './state-store.js';
 
@@ -25,6 +24,9 @@ export interface StateTarget {
   readonly name: string;
 }
 
+/** Applies a JSON merge patch to the target ConfigMap (the caller picks the API client). */
+export type MergePatch = (patch: unknown) => Promise<void>;
+
 /** The copy that is published: newest PUBLISHED_ROUNDS round records. Pure. */
 export function publishedState(s: JobState): JobState {
   return s.history.length <= PUBLISHED_ROUNDS ? s : { ...s, history: s.history.slice(-PUBLISHED_ROUNDS) };
@@ -37,7 +39,7 @@ export class StatePublisher {
   private stopped = false;
 
   constructor(
-    private readonly client: KubeClient,
+    private readonly patch: MergePatch,
     private readonly target: StateTarget,
     private readonly log: Logger,
     private readonly retryMs = 2_000,
@@ -69,9 +71,7 @@ export class StatePublisher {
     while (this.latest && !this.stopped) {
       const s = this.latest;
       try {
-        await this.client.patch('v1', 'ConfigMap', this.target.name, this.target.namespace, {
-          data: { [STATE_KEY]: JSON.stringify(publishedState(s)) },
-        });
+        await this.patch({ data: { [STATE_KEY]: JSON.stringify(publishedState(s)) } });
         if (this.failing) this.log.info('job state published again', { configMap: this.target.name });
         this.failing = false;
         if (this.latest === s) this.latest = undefined;
