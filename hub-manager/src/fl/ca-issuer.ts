@@ -1,4 +1,5 @@
 /** ServerCertificateIssuer over the addon CA (registration's CaStore). */
+import { issuingCa } from '@ocm-fl/common/pki/bundle.js';
 import { issueServerCertificate } from '@ocm-fl/common/pki/issue.js';
 import { serverIssuanceBlockedUntil } from '../registration/ca-rotation-policy.js';
 import type { CaStore } from '../registration/ca-store.js';
@@ -20,6 +21,14 @@ export function caStoreIssuer(
         );
       const { certPem, keyPem } = issueServerCertificate({ ca: ca.signingCa(), ...req });
       return Promise.resolve({ certPem, keyPem, caBundlePem: ca.bundle() });
+    },
+    bundle: () => ca.bundle(),
+    issuedByCurrentCa: (certPem) => {
+      try {
+        return !!issuingCa(certPem, ca.signingCa().certPem);
+      } catch {
+        return false; // unparsable: issue a new one
+      }
     },
   };
 }

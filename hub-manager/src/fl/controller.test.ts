@@ -53,6 +53,8 @@ beforeAll(async () => {
       certificates: {
         issue: (req) =>
           Promise.resolve({ ...issueServerCertificate({ ca, ...req }), caBundlePem: ca.certPem }),
+        bundle: () => ca.certPem,
+        issuedByCurrentCa: () => true,
       },
     },
   });

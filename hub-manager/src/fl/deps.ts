@@ -9,6 +9,10 @@ import type { ResolvedJob } from './spec.js';
 /** Issues the aggregator's serving certificate from the addon CA. */
 export interface ServerCertificateIssuer {
   issue(req: { commonName: string; dnsNames: string[]; ipAddresses: string[] }): Promise<IssuedCertificate>;
+  /** The CA bundle aggregators must trust now (old + new during a rotation). */
+  bundle(): string;
+  /** Whether `certPem` was signed by the CA that signs now (false after a rotation). */
+  issuedByCurrentCa(certPem: string): boolean;
 }
 
 /**

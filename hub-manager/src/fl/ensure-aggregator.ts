@@ -11,7 +11,14 @@ import {
   renderStateConfigMap,
   serverCertificateSans,
 } from './render/aggregator.js';
-import { renderTlsSecret, sansKey, tlsSecretCurrent, type TlsSecret } from './render/tls-secret.js';
+import {
+  renderTlsSecret,
+  sansKey,
+  tlsSecretCurrent,
+  tlsSecretPems,
+  withTrustBundle,
+  type TlsSecret,
+} from './render/tls-secret.js';
 import { createIfAbsent } from './apply.js';
 import type { ResolvedJob } from './spec.js';
 
@@ -24,9 +31,22 @@ export async function ensureAggregator(
   const sans = serverCertificateSans(job);
   const key = sansKey(sans);
   const secret = await client.get<TlsSecret>('v1', 'Secret', flNames.tlsSecret(job), job.namespace);
-  if (!tlsSecretCurrent(secret, key)) {
-    const cert = await settings.certificates.issue({ commonName: sans.dnsNames[2] ?? job.name, ...sans });
-    await client.apply(renderTlsSecret(job, cert, key));
+  const issuer = settings.certificates;
+  const bundle = issuer.bundle();
+  const pems = secret ? tlsSecretPems(secret) : undefined;
+  const sansOk = tlsSecretCurrent(secret, key);
+  // Re-issue when the SANs changed or the addon CA rotated (new bundle, new signing CA); the
+  // running aggregator reloads the mounted files, so a rotation does not break a running job.
+  if (!sansOk || pems?.bundlePem !== bundle || !issuer.issuedByCurrentCa(pems.certPem)) {
+    try {
+      const cert = await issuer.issue({ commonName: sans.dnsNames[2] ?? job.name, ...sans });
+      await client.apply(renderTlsSecret(job, cert, key));
+    } catch (e) {
+      // Issuance waits right after a rotation until agents trust the new CA; meanwhile trust the
+      // new bundle already, so agents whose client certificates the new CA renewed get in.
+      if (secret && sansOk && pems?.bundlePem !== bundle) await client.apply(withTrustBundle(secret, bundle));
+      throw e;
+    }
   }
   const config = renderAggregatorConfig(job, admitted, {
     listenHost: settings.aggregatorListenHost ?? '0.0.0.0',

@@ -46,3 +46,15 @@ export function tlsSecretCurrent(secret: TlsSecret | undefined, sans: string): b
     secret.metadata.annotations?.[SANS_ANNOTATION] === sans
   );
 }
+
+const unb64 = (s: string | undefined): string => (s ? Buffer.from(s, 'base64').toString('utf8') : '');
+
+/** The PEM fields of an existing Secret. */
+export function tlsSecretPems(secret: TlsSecret): { certPem: string; bundlePem: string } {
+  return { certPem: unb64(secret.data?.['tls.crt']), bundlePem: unb64(secret.data?.['ca.crt']) };
+}
+
+/** The same Secret trusting `bundlePem` (serving certificate and key unchanged). */
+export function withTrustBundle(secret: TlsSecret, bundlePem: string): TlsSecret {
+  return { ...secret, data: { ...secret.data, 'ca.crt': b64(bundlePem) } };
+}
