@@ -293,11 +293,15 @@ describe('FederatedLearning lifecycle on the embedded control plane', () => {
       completedRounds: 2,
       modelSha256: s.model?.digest,
     });
-    // Terminal: the task works are gone; the cluster agents removed the tasks.
+    // Terminal: the task works go (deleted with the Completed status; each leaves once its
+    // cluster's work agent has removed the task and dropped the cleanup finalizer).
     for (const c of CLUSTERS)
-      expect(
-        await hub().get(WORK_API_VERSION, 'ManifestWork', 'fl-fl-sample-federated-learning-sample', c),
-      ).toBeUndefined();
+      await waitFor(
+        `${c}: task work gone`,
+        async () =>
+          !(await hub().get(WORK_API_VERSION, 'ManifestWork', 'fl-fl-sample-federated-learning-sample', c)),
+        15_000,
+      );
     mark('sample completed');
 
     await hub().delete(FL_API_VERSION, FL_KIND, fl.metadata.name ?? '', 'fl-sample');
