@@ -5,7 +5,14 @@ import path from 'node:path';
 import { decodeSafetensors, f16ToF32, f32ToF16, type Tensor } from '@ocm-fl/common/model/safetensors.js';
 import { createTestCa, issueTestCert } from '@ocm-fl/common/dataplane/test-pki.js';
 import { agentCommonName } from '@ocm-fl/common/names.js';
-import { createHarness, makeTensors, MIXED_SPEC, type Harness, statusOf } from './test-harness.js';
+import {
+  createHarness,
+  makeTensors,
+  MIXED_SPEC,
+  type Harness,
+  statusOf,
+  startHarnessAggregator,
+} from './test-harness.js';
 import { startAggregator, type Aggregator } from './main.js';
 import type { JobState } from './state-store.js';
 
@@ -28,11 +35,7 @@ describe('aggregator over mTLS gRPC', () => {
   let h: Harness;
   let agg: Aggregator;
   beforeAll(async () => {
-    h = createHarness();
-    h.writeModel('initial.safetensors', makeTensors(MIXED_SPEC, 0));
-    agg = await startAggregator(h.config({ admittedClusters: ['c1', 'c2'], minClients: 2, rounds: 2 }), {
-      logger: silent,
-    });
+    ({ h, agg } = await startHarnessAggregator({ admittedClusters: ['c1', 'c2'], minClients: 2, rounds: 2 }));
   });
   afterAll(async () => {
     await agg.close();

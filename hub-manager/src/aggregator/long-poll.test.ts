@@ -1,7 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { silentLogger } from '@ocm-fl/common/logger.js';
-import { createHarness, makeTensors, MIXED_SPEC, type Harness } from './test-harness.js';
-import { startAggregator, type Aggregator } from './main.js';
+import { makeTensors, MIXED_SPEC, type Harness, startHarnessAggregator } from './test-harness.js';
+import type { Aggregator } from './main.js';
 
 /** Settle state of a promise without awaiting it: 'pending' or its value. */
 async function peek<T>(p: Promise<T>): Promise<T | 'pending'> {
@@ -12,11 +11,7 @@ describe('GetTask long poll', () => {
   let h: Harness;
   let agg: Aggregator;
   beforeAll(async () => {
-    h = createHarness();
-    h.writeModel('initial.safetensors', makeTensors(MIXED_SPEC, 0));
-    agg = await startAggregator(h.config({ admittedClusters: ['c1', 'c2'], minClients: 2, rounds: 2 }), {
-      logger: silentLogger,
-    });
+    ({ h, agg } = await startHarnessAggregator({ admittedClusters: ['c1', 'c2'], minClients: 2, rounds: 2 }));
   });
   afterAll(async () => {
     await agg.close();

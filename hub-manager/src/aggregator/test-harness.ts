@@ -15,6 +15,8 @@ import {
 import { connect, type DataPlaneClient } from '@ocm-fl/common/dataplane/client.js';
 import { DataPlaneError } from '@ocm-fl/common/dataplane/errors.js';
 import type { AggregatorConfig } from './config.js';
+import { startAggregator, type Aggregator, type StartOptions } from './main.js';
+import { silentLogger } from '@ocm-fl/common/logger.js';
 
 export interface Harness {
   readonly dir: string;
@@ -127,4 +129,15 @@ export async function statusOf(p: Promise<unknown>): Promise<string> {
     if (e instanceof DataPlaneError) return e.status;
     throw e;
   }
+}
+
+/** A fresh harness, the MIXED_SPEC initial model, and a quiet aggregator on it. */
+export async function startHarnessAggregator(
+  over: Partial<AggregatorConfig> = {},
+  opts: StartOptions = {},
+): Promise<{ h: Harness; agg: Aggregator }> {
+  const h = createHarness();
+  h.writeModel('initial.safetensors', makeTensors(MIXED_SPEC, 0));
+  const agg = await startAggregator(h.config(over), { logger: silentLogger, ...opts });
+  return { h, agg };
 }

@@ -7,10 +7,15 @@ import { generateCa, generateKey, loadCa, privateKeyPem, type LoadedCa } from '@
 import { issueCertificate, issueServerCertificate } from '@ocm-fl/common/pki/issue.js';
 import type { Logger } from '@ocm-fl/common/logger.js';
 import { agentCommonName } from '@ocm-fl/common/names.js';
-import { createHarness, makeTensors, MIXED_SPEC, type Harness, statusOf } from './test-harness.js';
+import {
+  createHarness,
+  makeTensors,
+  MIXED_SPEC,
+  type Harness,
+  statusOf,
+  startHarnessAggregator,
+} from './test-harness.js';
 import { startAggregator, type Aggregator } from './main.js';
-
-const silent = (await import('@ocm-fl/common/logger.js')).silentLogger;
 
 type Outcome = { accepted: true; protocol: string; cipher: string } | { accepted: false; code: string };
 
@@ -77,9 +82,7 @@ describe('TLS policy of the aggregator', () => {
   let h: Harness;
   let agg: Aggregator;
   beforeAll(async () => {
-    h = createHarness();
-    h.writeModel('initial.safetensors', makeTensors(MIXED_SPEC, 0));
-    agg = await startAggregator(h.config({}), { logger: silent, tlsReloadIntervalMs: 0 });
+    ({ h, agg } = await startHarnessAggregator({}, { tlsReloadIntervalMs: 0 }));
   });
   afterAll(async () => {
     await agg.close();
