@@ -47,7 +47,7 @@ export async function inClusterMergePatch(
     const req = https.request(
       {
         method: 'PATCH',
-        host: host.includes(':') ? `[${host}]` : host,
+        hostname: host, // an IPv6 address goes unbracketed in request options
         port,
         path: apiPath,
         ca, // verified against the service address, as client-node's in-cluster config does

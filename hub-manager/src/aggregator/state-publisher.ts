@@ -48,7 +48,16 @@ export class StatePublisher {
   /** Queue `state`; returns at once. An older state still queued is replaced. */
   publish(state: JobState): void {
     this.latest = state;
-    this.running ??= this.drain().finally(() => (this.running = undefined));
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.running || this.stopped) return;
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      // A state queued between the loop's last check and here still gets written.
+      if (this.latest) this.kick();
+    });
   }
 
   /** Resolve once everything queued so far was written (or `timeoutMs` passed). */
