@@ -4,7 +4,7 @@ import { silentLogger } from '@ocm-fl/common/logger.js';
 import { startApiServer, type ApiServer } from '@ocm-fl/e2e/apiserver/index.js';
 import { createHarness, makeTensors, MIXED_SPEC } from './test-harness.js';
 import { startAggregator } from './main.js';
-import { PUBLISHED_ROUNDS, publishedState, STATE_KEY } from './state-publisher.js';
+import { PUBLISHED_ROUNDS, publishedState, STATE_KEY, StatePublisher } from './state-publisher.js';
 import type { JobState, RoundRecord } from './state-store.js';
 
 let api: ApiServer;
@@ -74,6 +74,28 @@ describe('job state published to a ConfigMap', () => {
       await agg.close().catch(() => undefined);
     }
   }, 30_000);
+
+  it('coalesces: states queued during a write collapse into one, and the newest always lands', async () => {
+    const written: number[] = [];
+    let release: () => void = () => undefined;
+    // TEST DOUBLE of the API call: the first write blocks until released.
+    const patch = (p: unknown): Promise<void> => {
+      written.push(
+        (JSON.parse((p as { data: Record<string, string> }).data[STATE_KEY]!) as JobState).completedRounds,
+      );
+      return written.length === 1 ? new Promise<void>((r) => (release = r)) : Promise.resolve();
+    };
+    const pub = new StatePublisher(patch, { namespace: 'default', name: 'x' }, silentLogger, 10);
+    const state = (n: number): JobState => ({ completedRounds: n, history: [] }) as unknown as JobState;
+    pub.publish(state(1));
+    for (let n = 2; n <= 50; n++) pub.publish(state(n));
+    release();
+    expect(await pub.flush(5_000)).toBe(true);
+    expect(written).toEqual([1, 50]);
+    pub.publish(state(51)); // after going idle, a new state starts a new write
+    expect(await pub.flush(5_000)).toBe(true);
+    expect(written).toEqual([1, 50, 51]);
+  });
 
   it('keeps the newest rounds when the history would not fit a ConfigMap', () => {
     const record = (round: number): RoundRecord =>
