@@ -63,6 +63,16 @@ function setup(): { root: string; certs: KubeletStyleVolume; cas: KubeletStyleVo
   return { root, certs, cas, caFile: join(root, 'ca', 'ca.crt') };
 }
 
+/** A started watcher on `s` that notices changes within a fraction of a second. */
+const fastWatcher = (s: ReturnType<typeof setup>, extra: { waitForFiles?: boolean } = {}): IdentityWatcher =>
+  new IdentityWatcher({
+    certDir: join(s.root, 'client-cert'),
+    caFile: s.caFile,
+    pollIntervalMs: 200,
+    debounceMs: 20,
+    ...extra,
+  }).start();
+
 const nextRotation = (w: IdentityWatcher): Promise<Identity> =>
   new Promise((resolve) => {
     const off = w.onRotate((id) => {
@@ -130,13 +140,7 @@ describe('spoke identity', () => {
   it('with waitForFiles starts without a certificate, stays not ready, then adopts the first valid pair', async () => {
     const s = setup(); // empty volumes: the klusterlet has not written the Secret yet
     s.cas.write({ 'ca.crt': ca.certPem });
-    const w = new IdentityWatcher({
-      certDir: join(s.root, 'client-cert'),
-      caFile: s.caFile,
-      pollIntervalMs: 200,
-      debounceMs: 20,
-      waitForFiles: true,
-    }).start();
+    const w = fastWatcher(s, { waitForFiles: true });
     try {
       expect(w.notReady()).toMatch(/^no usable client certificate yet: .*tls\.crt: cannot read/);
       expect(w.expiry()).toBeUndefined();
@@ -165,12 +169,7 @@ describe('spoke identity', () => {
     const first = issue(ca);
     s.certs.write({ 'tls.crt': first.certPem, 'tls.key': first.keyPem });
     s.cas.write({ 'ca.crt': ca.certPem });
-    const w = new IdentityWatcher({
-      certDir: join(s.root, 'client-cert'),
-      caFile: s.caFile,
-      pollIntervalMs: 200,
-      debounceMs: 20,
-    }).start();
+    const w = fastWatcher(s);
     try {
       const second = issue(ca);
       const rotated = nextRotation(w);
@@ -193,12 +192,7 @@ describe('spoke identity', () => {
     const first = issue(ca);
     s.certs.write({ 'tls.crt': first.certPem, 'tls.key': first.keyPem });
     s.cas.write({ 'ca.crt': ca.certPem });
-    const w = new IdentityWatcher({
-      certDir: join(s.root, 'client-cert'),
-      caFile: s.caFile,
-      pollIntervalMs: 200,
-      debounceMs: 20,
-    }).start();
+    const w = fastWatcher(s);
     let serverCa = ca.certPem;
     const serverCert = issueServerCertificate({ ca, ipAddresses: ['127.0.0.1'] });
     const seen: string[] = [];
