@@ -1,5 +1,5 @@
 /**
- * Decided names (../shared/DESIGN.md). Other parts, the chart and the tests rely on these:
+ * Decided names (docs/architecture.md). Other parts, the chart and the tests rely on these:
  * change one only together with everything that uses it.
  */
 export const ADDON_NAME = 'federated-learning';

@@ -1,7 +1,7 @@
 /**
  * Hand-written types for the Open Cluster Management objects this project reads and writes
- * (addon, work and cluster APIs). Only the fields the project uses are typed; see
- * ../shared/OCM-REFERENCE.md for where they come from.
+ * (addon, work and cluster APIs). Only the fields the project uses are typed; they follow
+ * the open-cluster-management.io/api types.
  */
 import type { Condition, KubeObject, ObjectMeta } from './meta.js';
 
