@@ -1,8 +1,9 @@
 /**
  * A whole tier-1 fleet in one process: a hub API server with the OCM hub CRDs and the placement
  * scheduler (plus a pod runner and a load-balancer stand-in for hub workloads), and per managed cluster an API server with
- * the klusterlet CRDs, joined to the hub, running the work agent, lease checker, registration
- * agent, claim syncer and a pod runner. `stop()` stops everything, processes included.
+ * the klusterlet CRDs, joined to the hub, running the work agent, lease checker, cluster lease
+ * renewer, registration agent, claim syncer and a pod runner. The hub runs the cluster lease
+ * controller, so a cluster that stops entirely turns Unknown (and its addons with it). `stop()` stops everything, processes included.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,9 @@ import type { Logger } from '@ocm-fl/common/logger.js';
 import { silentLogger } from '@ocm-fl/common/logger.js';
 import { startApiServer, type ApiServer } from '../apiserver/index.js';
 import { ClaimSyncer } from '../standins/claim-syncer.js';
-import { joinCluster } from '../standins/clusteradm.js';
+import { joinCluster, type JoinOptions } from '../standins/clusteradm.js';
+import { ClusterLeaseController } from '../standins/lease/cluster-lease-controller.js';
+import { ClusterLeaseRenewer } from '../standins/lease/cluster-lease-renewer.js';
 import { LeaseChecker } from '../standins/lease/lease-checker.js';
 import { LoadBalancerStandIn } from '../standins/loadbalancer/load-balancer.js';
 import { HUB_CRDS, MANAGED_CLUSTER_CRDS } from '../standins/ocm-crds.js';
@@ -48,6 +51,11 @@ export interface FleetOptions {
   clusterCrds?: readonly CustomResourceDefinition[];
   leasePeriodMs?: number;
   leaseGraceMs?: number;
+  /**
+   * ManagedCluster spec.leaseDurationSeconds for every cluster (default 60, as OCM): the
+   * klusterlet renews its cluster lease that often and the hub marks a cluster Unknown after 5×.
+   */
+  clusterLeaseSeconds?: number;
   workStatusSyncMs?: number;
   certCheckPeriodMs?: number;
   csrExpirationSeconds?: number;
@@ -83,6 +91,7 @@ export interface FleetCluster {
   podRunner?: PodRunner;
   workAgent: WorkAgent;
   leaseChecker: LeaseChecker;
+  clusterLease: ClusterLeaseRenewer;
   registration: RegistrationAgent;
   claims: ClaimSyncer;
 }
@@ -107,10 +116,21 @@ async function installCrds(client: KubeClient, crds: readonly CustomResourceDefi
   }
 }
 
+function joinOptions(spec: FleetClusterSpec, o: FleetOptions, spoke: KubeClient): JoinOptions {
+  return {
+    ...(spec.labels ? { labels: spec.labels } : {}),
+    ...(spec.claims ? { claims: spec.claims } : {}),
+    ...(spec.allocatable ? { allocatable: spec.allocatable } : {}),
+    ...(o.clusterLeaseSeconds ? { leaseDurationSeconds: o.clusterLeaseSeconds } : {}),
+    spoke,
+  };
+}
+
 export class Fleet {
   readonly clusters = new Map<string, FleetCluster>();
   hubPodRunner?: PodRunner;
   private scheduler?: PlacementScheduler;
+  private clusterLeases?: ClusterLeaseController;
   private loadBalancer?: LoadBalancerStandIn;
   private ownsWorkDir = false;
 
@@ -134,6 +154,8 @@ export class Fleet {
       await installCrds(hubClient, [...HUB_CRDS, ...(o.hubCrds ?? [])]);
       fleet.scheduler = new PlacementScheduler({ hub: hubClient, logger: fleet.log });
       await fleet.scheduler.start();
+      fleet.clusterLeases = new ClusterLeaseController({ hub: hubClient, logger: fleet.log });
+      await fleet.clusterLeases.start();
       if (o.podRunnerImages && o.hubPods !== false) {
         fleet.hubPodRunner = new PodRunner({
           name: 'hub',
@@ -179,12 +201,7 @@ export class Fleet {
       'system:open-cluster-management:managed-clusters',
     ]);
     const hubAsKlusterlet = KubeClient.fromKubeConfig(this.hub.kubeConfig(user));
-    await joinCluster(this.hubClient, spec.name, {
-      ...(spec.labels ? { labels: spec.labels } : {}),
-      ...(spec.claims ? { claims: spec.claims } : {}),
-      ...(spec.allocatable ? { allocatable: spec.allocatable } : {}),
-      spoke: client,
-    });
+    await joinCluster(this.hubClient, spec.name, joinOptions(spec, o, client));
     const base = { clusterName: spec.name, hub: hubAsKlusterlet, spoke: client, logger: this.log };
     const cluster: FleetCluster = {
       name: spec.name,
@@ -201,6 +218,7 @@ export class Fleet {
         ...(o.leasePeriodMs ? { periodMs: o.leasePeriodMs } : {}),
         ...(o.leaseGraceMs ? { graceMs: o.leaseGraceMs } : {}),
       }),
+      clusterLease: new ClusterLeaseRenewer(base),
       registration: new RegistrationAgent({
         ...base,
         ...(o.certCheckPeriodMs ? { checkPeriodMs: o.certCheckPeriodMs } : {}),
@@ -229,6 +247,7 @@ export class Fleet {
     await cluster.claims.start();
     await cluster.workAgent.start();
     await cluster.leaseChecker.start();
+    await cluster.clusterLease.start();
     await cluster.registration.start();
     await cluster.podRunner?.start();
     return cluster;
@@ -249,6 +268,7 @@ export class Fleet {
       c.podRunner?.stop(),
       c.workAgent.stop(),
       c.leaseChecker.stop(),
+      c.clusterLease.stop(),
       c.registration.stop(),
       c.claims.stop(),
     ]);
@@ -257,7 +277,12 @@ export class Fleet {
 
   async stop(): Promise<void> {
     for (const name of [...this.clusters.keys()]) await this.removeCluster(name);
-    await Promise.allSettled([this.scheduler?.stop(), this.hubPodRunner?.stop(), this.loadBalancer?.stop()]);
+    await Promise.allSettled([
+      this.scheduler?.stop(),
+      this.clusterLeases?.stop(),
+      this.hubPodRunner?.stop(),
+      this.loadBalancer?.stop(),
+    ]);
     await this.hub.close();
     if (this.ownsWorkDir) await rm(this.workDir, { recursive: true, force: true });
   }

@@ -24,6 +24,8 @@ export interface FlEnvironmentOptions {
   /** Lifetime of the agents' client certificates (short to exercise rotation). */
   certificateSeconds?: number;
   hubConfig?: Partial<HubManagerConfig>;
+  /** ManagedCluster leaseDurationSeconds: the hub sees a stopped cluster as gone after 5×. */
+  clusterLeaseSeconds?: number;
 }
 
 export interface FlEnvironment {
@@ -50,6 +52,7 @@ export async function startFlEnvironment(o: FlEnvironmentOptions): Promise<FlEnv
     certCheckPeriodMs: 2_000,
     restartBackoffMs: 500,
     ...(o.certificateSeconds ? { csrExpirationSeconds: o.certificateSeconds } : {}),
+    ...(o.clusterLeaseSeconds ? { clusterLeaseSeconds: o.clusterLeaseSeconds } : {}),
     ...(o.workDir ? { workDir: o.workDir } : {}),
     logger,
   });

@@ -471,8 +471,9 @@ describe('FederatedLearning lifecycle on the embedded control plane', () => {
   }, 120_000);
 
   it('onClientLoss Continue: a cluster removed mid-run is left behind and the job completes with the rest', async () => {
-    // The tier-1 fleet has no hub-side cluster lease controller, so a stopped cluster's addon
-    // stays Available on the hub: the aggregator's round deadline is what leaves it behind.
+    // With OCM's default 60 s cluster lease the hub sees the stopped cluster as gone only after
+    // 5 minutes: the aggregator's round deadline is what leaves it behind here (the lease path
+    // is cluster-loss.slow.test.ts).
     const fl = await createSample(
       'fl-continue',
       { rounds: 3, minAvailableClients: 3, roundTimeoutSeconds: 8 },

@@ -68,6 +68,8 @@ export interface JoinOptions {
   spoke?: KubeClient;
   /** Cluster set label value; default "default" as OCM's DefaultClusterSet feature sets it. */
   clusterSet?: string;
+  /** ManagedCluster spec.leaseDurationSeconds (klusterlet lease period; the hub's grace is 5×). */
+  leaseDurationSeconds?: number;
 }
 
 async function createIfMissing<T extends { apiVersion: string; kind: string; metadata: { name?: string } }>(
@@ -135,7 +137,7 @@ export async function joinCluster(
     apiVersion: CLUSTER_API_VERSION,
     kind: 'ManagedCluster',
     metadata: { name, labels: { [CLUSTER_SET_LABEL]: o.clusterSet ?? 'default', ...o.labels } },
-    spec: { hubAcceptsClient: true, leaseDurationSeconds: 60 },
+    spec: { hubAcceptsClient: true, leaseDurationSeconds: o.leaseDurationSeconds ?? 60 },
   });
   const claims = Object.entries(o.claims ?? {}).map(([n, value]) => ({ name: n, value }));
   if (o.spoke) {

@@ -13,13 +13,17 @@ export interface RoundTally {
 
 /**
  * Close when every admitted cluster has submitted or reported a failure, or at the deadline.
- * With no admitted cluster yet, only the deadline closes the round.
+ * With no admitted cluster yet, only the deadline closes the round. When fewer clusters are
+ * admitted than a round needs (a client was lost and a replacement may still be admitted), the
+ * round waits for the deadline instead of burning a retry on a shortfall of membership: closing
+ * early would discard the updates already received and re-run the round for nothing.
  */
 export function closeDecision(t: RoundTally): CloseDecision {
   const allReported =
     t.admitted.size > 0 && [...t.admitted].every((c) => t.submitted.has(c) || t.failed.has(c));
   if (!allReported && !t.deadlinePassed) return 'wait';
-  return t.submitted.size >= t.minClients ? 'aggregate' : 'too-few';
+  if (t.submitted.size >= t.minClients) return 'aggregate';
+  return t.deadlinePassed || t.admitted.size >= t.minClients ? 'too-few' : 'wait';
 }
 
 /** After a round with too few updates: retry it (attempt+1) or fail the job. */

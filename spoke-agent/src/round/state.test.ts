@@ -63,7 +63,19 @@ describe('transition', () => {
       { step: 'done', phase: 'Failed', message: 'quorum lost' },
     ],
     ['round not open yet waits', { round: 0 }, 0, { step: 'wait', after: 0 }],
-    ['round already done here waits', { round: 2 }, 2, { step: 'wait', after: 2 }],
+    ['an older round waits', { round: 2 }, 3, { step: 'wait', after: 3 }],
+    [
+      'round done here and held by the aggregator waits',
+      { round: 2, submitted: true },
+      2,
+      { step: 'wait', after: 2 },
+    ],
+    [
+      'round done here but reopened without this update (a retry) is done again',
+      { round: 2, deadlineUnixMs: NOW + 1000 },
+      2,
+      { step: 'download', round: 2 },
+    ],
     [
       'round already submitted (agent restart) is skipped',
       { round: 2, submitted: true },

@@ -94,8 +94,10 @@ function onTask(after: number, task: RoundTask, now: number): RunnerState {
       round: task.rounds,
     };
   }
-  // Not started, already handled here or on the hub (an agent restart), or too late to take part.
-  if (task.round === 0 || task.submitted || task.round <= after)
+  // Not started, already handled (the aggregator holds this cluster's update or failure report
+  // for the round: `submitted`), or an older round. The same round without this cluster's update
+  // is done again: the aggregator reopened it (a retry) or lost what it had.
+  if (task.round === 0 || task.submitted || task.round < after)
     return { step: 'wait', after: Math.max(after, task.submitted ? task.round : 0) };
   if (task.deadlineUnixMs > 0 && now >= task.deadlineUnixMs) return { step: 'wait', after: task.round };
   return { step: 'download', round: task.round, task };
