@@ -1,8 +1,8 @@
 /** startApiServer: an in-process Kubernetes API server over HTTPS, several per process if wanted. */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:https';
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -51,6 +51,8 @@ export interface ApiServer {
   addUser(name: string, groups?: string[]): string;
   /** Current global resourceVersion. */
   revision(): number;
+  /** Requests and watch connections so far, per user. */
+  requestStats(): Record<string, UserRequestStats>;
   /** Forget watch history up to now: watches from older resourceVersions then get 410 Gone. */
   compactHistory(): void;
   close(): Promise<void>;
@@ -58,17 +60,50 @@ export interface ApiServer {
 
 type Users = Record<string, UserInfo & { token: string }>;
 
-function tokenAuth(users: Users): (req: IncomingMessage) => UserInfo | undefined {
-  return (req) => {
+/**
+ * Bearer-token authentication through an index token → user (rebuilt when users change), so a
+ * fleet-scale run with a thousand klusterlet identities does not scan every user per request.
+ */
+function tokenAuth(users: Users): {
+  auth: (req: IncomingMessage) => UserInfo | undefined;
+  reindex: () => void;
+} {
+  let byToken = new Map<string, UserInfo>();
+  const reindex = (): void => {
+    byToken = new Map(Object.values(users).map((u) => [u.token, { username: u.username, groups: u.groups }]));
+  };
+  reindex();
+  const auth = (req: IncomingMessage): UserInfo | undefined => {
     const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    if (!m) return undefined;
-    const given = Buffer.from(m[1]?.trim() ?? '');
-    for (const u of Object.values(users)) {
-      const want = Buffer.from(u.token);
-      if (want.length === given.length && timingSafeEqual(want, given))
-        return { username: u.username, groups: u.groups };
+    return m ? byToken.get(m[1]?.trim() ?? '') : undefined;
+  };
+  return { auth, reindex };
+}
+
+/** Requests and watch connections per authenticated user (benchmarks read these). */
+export interface UserRequestStats {
+  requests: number;
+  watchesOpen: number;
+  watchesPeak: number;
+}
+
+function countRequests(
+  auth: (req: IncomingMessage) => UserInfo | undefined,
+  stats: Map<string, UserRequestStats>,
+  next: (req: IncomingMessage, res: ServerResponse) => void,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const user = auth(req)?.username ?? 'system:anonymous';
+    let s = stats.get(user);
+    if (!s) stats.set(user, (s = { requests: 0, watchesOpen: 0, watchesPeak: 0 }));
+    s.requests++;
+    if (/[?&]watch=(true|1)(&|$)/.test(req.url ?? '')) {
+      const st = s;
+      st.watchesOpen++;
+      st.watchesPeak = Math.max(st.watchesPeak, st.watchesOpen);
+      res.once('close', () => st.watchesOpen--);
     }
-    return undefined;
+    next(req, res);
   };
 }
 
@@ -125,16 +160,19 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
 
   const openWatches = new Set<() => void>();
   let address = '';
+  const tokens = tokenAuth(users);
+  const stats = new Map<string, UserRequestStats>();
+  const handle = makeHandler({
+    ...d,
+    log,
+    authenticate: tokens.auth,
+    address: () => address,
+    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
+    openWatches,
+  });
   const server: Server = createServer(
     { key: tls.serving.keyPem, cert: tls.serving.certPem },
-    makeHandler({
-      ...d,
-      log,
-      authenticate: tokenAuth(users),
-      address: () => address,
-      bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
-      openWatches,
-    }),
+    countRequests(tokens.auth, stats, handle),
   );
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
@@ -152,6 +190,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     if (existing) return existing.token;
     const token = randomBytes(24).toString('base64url');
     users[user] = { username: user, groups: groups ?? (user === 'admin' ? ['system:masters'] : []), token };
+    tokens.reindex();
     persist();
     return token;
   };
@@ -182,6 +221,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     },
     addUser,
     revision: () => store.revision,
+    requestStats: () => Object.fromEntries([...stats].map(([u, s]) => [u, { ...s }])),
     compactHistory: () => store.compact(),
     async close() {
       controllers.stop();

@@ -108,7 +108,9 @@ export async function startAddonManager(deps: AddonManagerDeps): Promise<AddonMa
       }
       return reconcileAddon(reconcileDeps, key.slice('addon/'.length));
     },
-    { logger, name: 'addon-manager' },
+    // Reconciles are API round trips: 16 at a time keeps a 1,000-cluster enable from queueing
+    // behind 4 (fleet.bench.ts measures it).
+    { logger, name: 'addon-manager', concurrency: 16 },
   );
   const enqueueAll = (): void => {
     for (const a of ours()) queue.enqueue(addonKey(a.metadata.namespace!));
