@@ -1,13 +1,13 @@
 /**
  * The robust rules need every client's value of an element at once. They read the counted
- * updates one block at a time into an N × block matrix (row = client, clipped delta), so memory
+ * updates one block at a time into an N × block matrix (row = client, clipped update), so memory
  * is N · blockElements floats whatever the model size.
  */
 import { blockSize } from './blocks.js';
-import type { Counted } from './rule.js';
+import { clipped, type Counted } from './rule.js';
 import type { RoundContext } from './types.js';
 
-/** Calls `visit(offset, rows)` per block; rows[k] is the clipped delta of items[k] (reused). */
+/** Calls `visit(offset, rows)` per block; rows[k] is the clipped update of items[k] (reused). */
 export async function forEachBlockOfAll(
   items: readonly Counted[],
   ctx: RoundContext,
@@ -27,7 +27,7 @@ export async function forEachBlockOfAll(
       const row = views[k] as Float32Array;
       const g = ctx.global;
       const s = it.scale;
-      for (let i = 0; i < len; i++) row[i] = s * ((chunk[i] as number) - (g[off + i] as number));
+      for (let i = 0; i < len; i++) row[i] = clipped(chunk[i] as number, g[off + i] as number, s);
     }
     visit(off, views);
   }

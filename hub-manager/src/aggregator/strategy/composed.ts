@@ -1,7 +1,7 @@
 /**
  * One Strategy built from parts: a screen (NaN/Inf, norm bound, DP clipping), an aggregation
- * rule over the clipped deltas (weighted mean, order statistics, Krum), optional DP noise on the
- * aggregated delta, and the server step (plain x + Δ, or an adaptive optimizer). createStrategy
+ * rule over the clipped updates (weighted mean, order statistics, Krum), optional DP noise on the
+ * aggregate (the same as noise on the mean delta), and an optional server optimizer step. createStrategy
  * (index.ts) picks the parts from `spec.strategy`.
  */
 import { deltaStats } from './blocks.js';
@@ -124,7 +124,6 @@ export class ComposedStrategy implements Strategy {
       items.map((it) => it.norm ?? 0),
     );
     if (optimizer) optimizer.step(ctx.global, out, out);
-    else for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + (ctx.global[i] as number);
     return privacy ? { clients, privacy } : { clients };
   }
 

@@ -1,11 +1,11 @@
 /**
- * Weighted mean of the (clipped) deltas d_i = s_i·(update_i − global), folded as each update
- * arrives as a running mean: mean ← mean + (d_i − mean) · w_i / Σ_{j≤i} w_j,
+ * Weighted mean of the (clipped) updates x_i (rule.ts), folded as each update arrives as a
+ * running mean: mean ← mean + (x_i − mean) · w_i / Σ_{j≤i} w_j,
  * so a single update is exact, values stay in range whatever the weights, and memory is one
  * model-sized accumulator whatever the number of clients (McMahan et al. 2017, FedAvg).
  */
 import { forEachBlock } from './blocks.js';
-import type { Counted, Rule } from './rule.js';
+import { clipped, type Counted, type Rule } from './rule.js';
 import type { ClientOutcome, RoundContext } from './types.js';
 
 export class WeightedMean implements Rule {
@@ -30,8 +30,8 @@ export class WeightedMean implements Rule {
     await forEachBlock(item.update, ctx, (off, block) => {
       for (let i = 0; i < block.length; i++) {
         const x = mean[off + i] as number;
-        const d = s * ((block[i] as number) - (g[off + i] as number));
-        mean[off + i] = x + (d - x) * w;
+        const c = clipped(block[i] as number, g[off + i] as number, s);
+        mean[off + i] = x + (c - x) * w;
       }
     });
     this.total += weight;

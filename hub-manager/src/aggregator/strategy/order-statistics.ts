@@ -1,5 +1,5 @@
 /**
- * Coordinate-wise order statistics of the clipped deltas (Yin et al. 2018, "Byzantine-Robust
+ * Coordinate-wise order statistics of the clipped updates (Yin et al. 2018, "Byzantine-Robust
  * Distributed Learning: Towards Optimal Statistical Rates"): the median, and the β-trimmed mean
  * that drops the floor(β·N) smallest and largest values of each coordinate and averages the
  * rest. Both are unweighted: a weight would let one client buy influence with a large example

@@ -1,6 +1,8 @@
 /**
- * An aggregation rule turns the round's counted (and possibly clipped) deltas into one delta.
- * The strategy around it adds screening, DP noise and the server step; see strategy.ts.
+ * An aggregation rule turns the round's counted updates into one model. Each update counts as
+ * its clipped form x_i = g + s_i·(u_i − g) (exactly u_i when s_i = 1, so one unclipped client
+ * comes back bit for bit). The strategy around it adds screening, DP noise and the server step;
+ * see composed.ts.
  */
 import type { ClientOutcome, ClientUpdate, RoundContext } from './types.js';
 
@@ -12,6 +14,11 @@ export interface Counted {
   readonly norm?: number;
 }
 
+/** The clipped update: x = g + s·(u − g), or u itself when s = 1. */
+export function clipped(u: number, g: number, s: number): number {
+  return s === 1 ? u : g + s * (u - g);
+}
+
 export interface Rule {
   /** Model-sized buffers the rule holds (README table). */
   readonly memoryModels: number;
@@ -19,7 +26,7 @@ export interface Rule {
   readonly streaming: boolean;
   /** Streaming rules only: fold one update with the given weight. */
   fold(item: Counted, weight: number, ctx: RoundContext): Promise<void>;
-  /** The round's delta into `out`; outcome per cluster for the ones the rule left out or weighed. */
+  /** The aggregated model into `out`; outcome per cluster (left out, or its weight). */
   combine(
     items: readonly Counted[],
     ctx: RoundContext,

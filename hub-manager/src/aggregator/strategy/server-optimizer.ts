@@ -34,20 +34,21 @@ export class ServerOptimizer {
     this.v = new Float32Array(elements).fill(p.tau * p.tau);
   }
 
-  /** `delta` (the pseudo-gradient) in, `out` = next model (may alias `delta`). */
-  step(global: Float32Array, delta: Float32Array, out: Float32Array): void {
+  /** `mean` = the round's aggregate; Δ = mean − global; `out` = next model (may alias `mean`). */
+  step(global: Float32Array, mean: Float32Array, out: Float32Array): void {
     const { m, v } = this;
     const { eta, beta1, beta2, tau } = this.p;
     const kind = this.kind;
-    for (let i = 0; i < delta.length; i++) {
-      const d = delta[i] as number;
+    for (let i = 0; i < mean.length; i++) {
+      const g = global[i] as number;
+      const d = (mean[i] as number) - g;
       const d2 = d * d;
       m[i] = beta1 * (m[i] as number) + (1 - beta1) * d;
       const vi = v[i] as number;
       if (kind === 'adagrad') v[i] = vi + d2;
       else if (kind === 'adam') v[i] = beta2 * vi + (1 - beta2) * d2;
       else v[i] = vi - (1 - beta2) * d2 * Math.sign(vi - d2);
-      out[i] = (global[i] as number) + (eta * (m[i] as number)) / (Math.sqrt(v[i] as number) + tau);
+      out[i] = g + (eta * (m[i] as number)) / (Math.sqrt(v[i] as number) + tau);
     }
     this.steps++;
   }

@@ -63,7 +63,7 @@ export class CentralDp {
     return norm > this.clip ? this.clip / norm : 1;
   }
 
-  /** Adds the noise to the mean of `count` clipped deltas, then updates C from the norms seen. */
+  /** Adds the noise to the mean of N = norms.length clipped updates, then updates C from the norms seen. */
   noise(mean: Float32Array, norms: readonly number[]): PrivacyReport {
     const count = norms.length;
     const usedClip = this.clip;
