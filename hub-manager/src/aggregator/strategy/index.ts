@@ -39,6 +39,14 @@ const OPTIMIZERS: Readonly<Record<string, OptimizerKind>> = {
 /** Client config key FedProx sends: the trainer adds (proximalMu / 2)·‖w − w_global‖² to its loss. */
 export const PROXIMAL_MU_KEY = 'proximalMu';
 
+/**
+ * The round's client config as GetTask's `strategy_config` (map<string, string>): what the
+ * aggregator core puts in the Task, e.g. `strategyConfigForTask(strategy.clientConfig(round))`.
+ */
+export function strategyConfigForTask(config: ClientConfig): Record<string, string> {
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)]));
+}
+
 export function createStrategy(spec: StrategySpec, elements: number): Strategy {
   if (!Number.isSafeInteger(elements) || elements < 1)
     throw new RangeError(`model elements must be a positive integer, got ${elements}`);

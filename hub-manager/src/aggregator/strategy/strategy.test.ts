@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createStrategy, StrategyConfigError, STRATEGY_NAMES } from './index.js';
+import { createStrategy, StrategyConfigError, STRATEGY_NAMES, strategyConfigForTask } from './index.js';
 import { context, lcg, memoryUpdate, runRound, type MemoryUpdate } from './test-updates.js';
 
 const spec = (name: string, parameters: Record<string, unknown> = {}) => ({ name, parameters });
@@ -47,6 +47,12 @@ describe('createStrategy validation', () => {
     expect(createStrategy(spec('FedProx'), 4).clientConfig(1)).toEqual({ proximalMu: 0.01 });
     for (const name of STRATEGY_NAMES) expect(createStrategy(spec(name), 4).name).toBe(name);
     expect(createStrategy(spec('FedAvg'), 4).clientConfig(1)).toEqual({});
+  });
+
+  it('FedProx client config becomes the GetTask strategy_config strings', () => {
+    const s = createStrategy(spec('FedProx', { proximalMu: 0.05 }), 4);
+    expect(strategyConfigForTask(s.clientConfig(3))).toEqual({ proximalMu: '0.05' });
+    expect(strategyConfigForTask(createStrategy(spec('Krum'), 4).clientConfig(3))).toEqual({});
   });
 
   it('documents its memory bound in models', () => {
