@@ -50,7 +50,7 @@ export class ComposedStrategy implements Strategy {
 
   constructor(private readonly parts: Parts) {
     this.name = parts.name;
-    this.memoryModels = parts.rule.memoryModels + (parts.optimizer ? 2 : 0);
+    this.memoryModels = parts.rule.memoryModels + (parts.optimizer?.memoryModels ?? 0);
   }
 
   clientConfig(_round: number): ClientConfig {
@@ -142,7 +142,7 @@ export class ComposedStrategy implements Strategy {
     };
     // Copies: the checkpoint store may write them after the next round has started.
     const tensors: Record<string, Float32Array> = optimizer
-      ? { m: optimizer.m.slice(), v: optimizer.v.slice() }
+      ? { m: optimizer.m.slice(), ...(optimizer.v.length > 0 ? { v: optimizer.v.slice() } : {}) }
       : {};
     return { json, tensors };
   }
@@ -153,7 +153,7 @@ export class ComposedStrategy implements Strategy {
       throw new Error(`checkpoint is for strategy ${String(j?.strategy)}, not ${this.name}`);
     // Check everything before changing anything: a bad checkpoint leaves the strategy as it was.
     const { optimizer, dp } = this.parts;
-    const moments = optimizer ? checkMoments(state, optimizer.m.length) : undefined;
+    const moments = optimizer ? checkMoments(state, optimizer.m.length, optimizer.v.length) : undefined;
     if (dp && !j.dp) throw new Error('checkpoint lacks the DP accountant state');
     if (dp && j.dp) dp.restore(j.dp);
     if (optimizer && moments) {
@@ -164,10 +164,11 @@ export class ComposedStrategy implements Strategy {
   }
 }
 
-function checkMoments(state: StrategyState, n: number): { m: Float32Array; v: Float32Array } {
-  const { m, v } = state.tensors;
-  if (!m || !v || m.length !== n || v.length !== n)
-    throw new Error(`checkpoint lacks optimizer moments m, v of ${n} elements`);
+function checkMoments(state: StrategyState, nm: number, nv: number): { m: Float32Array; v: Float32Array } {
+  const { m } = state.tensors;
+  const v = state.tensors.v ?? new Float32Array(0);
+  if (!m || m.length !== nm || v.length !== nv)
+    throw new Error(`checkpoint lacks optimizer moments m (${nm} elements) and v (${nv})`);
   return { m, v };
 }
 

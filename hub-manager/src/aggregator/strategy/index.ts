@@ -9,7 +9,7 @@ import { CoordinateTrimmedMean } from './order-statistics.js';
 import { MultiKrum } from './krum.js';
 import { Params, fieldError } from './params.js';
 import { CentralDp, type DpParams } from './privacy/central-dp.js';
-import { ServerOptimizer, type OptimizerKind } from './server-optimizer.js';
+import { ServerOptimizer, type OptimizerKind, type OptimizerParams } from './server-optimizer.js';
 import { StrategyConfigError, type ClientConfig, type Strategy, type StrategySpec } from './types.js';
 import type { Rule } from './rule.js';
 
@@ -22,6 +22,7 @@ export const STRATEGY_NAMES = [
   'FedAdam',
   'FedYogi',
   'FedAdagrad',
+  'FedAvgM',
   'FedMedian',
   'FedTrimmedAvg',
   'Krum',
@@ -29,11 +30,12 @@ export const STRATEGY_NAMES = [
 ] as const;
 export type StrategyKind = (typeof STRATEGY_NAMES)[number];
 
-const MEAN_BASED: readonly string[] = ['FedAvg', 'FedProx', 'FedAdam', 'FedYogi', 'FedAdagrad'];
+const MEAN_BASED: readonly string[] = ['FedAvg', 'FedProx', 'FedAdam', 'FedYogi', 'FedAdagrad', 'FedAvgM'];
 const OPTIMIZERS: Readonly<Record<string, OptimizerKind>> = {
   FedAdam: 'adam',
   FedYogi: 'yogi',
   FedAdagrad: 'adagrad',
+  FedAvgM: 'momentum',
 };
 
 /** Client config key FedProx sends: the trainer adds (proximalMu / 2)·‖w − w_global‖² to its loss. */
@@ -105,10 +107,14 @@ function readNormBound(p: Params): NormBound | undefined {
   return bound === undefined ? undefined : { bound, mode };
 }
 
-function readOptimizer(
-  p: Params,
-  kind: OptimizerKind,
-): { eta: number; beta1: number; beta2: number; tau: number } {
+function readOptimizer(p: Params, kind: OptimizerKind): OptimizerParams {
+  if (kind === 'momentum')
+    return {
+      eta: p.num('serverLearningRate', { default: 1, min: 0, minExclusive: true }),
+      beta1: p.num('serverMomentum', { default: 0.9, min: 0, max: 1, maxExclusive: true }),
+      beta2: 0,
+      tau: 0,
+    };
   return {
     eta: p.num('eta', { default: kind === 'adagrad' ? 0.1 : 0.01, min: 0, minExclusive: true }),
     beta1: p.num('beta1', { default: 0.9, min: 0, max: 1, maxExclusive: true }),

@@ -93,3 +93,33 @@ describe.each(['FedAdam', 'FedYogi', 'FedAdagrad'])('%s', (name) => {
     expect(() => createStrategy({ name, parameters: p }, len + 1).restore(ck)).toThrow('optimizer moments');
   });
 });
+
+describe('FedAvgM (server momentum)', () => {
+  it('m ← β·m + Δ, x ← x + η·m over three rounds (float64 reference), and resumes bit for bit', async () => {
+    const params = { serverLearningRate: 1.5, serverMomentum: 0.7 };
+    const s = createStrategy({ name: 'FedAvgM', parameters: params }, len);
+    expect(s.memoryModels).toBe(2);
+    let ctx: RoundContext = context(
+      Array.from({ length: len }, (_, i) => -i / 10),
+      4,
+    );
+    let x = [...ctx.global];
+    let m = x.map(() => 0);
+    for (let round = 1; round <= 3; round++) {
+      const ups = roundUpdates(round);
+      const total = ups.reduce((a, u) => a + u.examples, 0);
+      const mean = x.map((_, i) => ups.reduce((a, u) => a + (u.values[i] as number) * u.examples, 0) / total);
+      m = m.map((mi, i) => 0.7 * mi + ((mean[i] as number) - (x[i] as number)));
+      x = x.map((xi, i) => xi + 1.5 * (m[i] as number));
+      ctx = { ...ctx, round: round + 1, global: (await runRound(s, ctx, ups)).model };
+      ctx.global.forEach((v, i) => expect(v).toBeCloseTo(x[i] as number, 4));
+    }
+    const ck = s.checkpoint();
+    expect(Object.keys(ck.tensors)).toEqual(['m']);
+    const r = createStrategy({ name: 'FedAvgM', parameters: params }, len);
+    r.restore({ json: JSON.parse(JSON.stringify(ck.json)) as unknown, tensors: ck.tensors });
+    const a = await runRound(s, ctx, roundUpdates(4));
+    const b = await runRound(r, ctx, roundUpdates(4));
+    expect([...b.model]).toEqual([...a.model]);
+  });
+});

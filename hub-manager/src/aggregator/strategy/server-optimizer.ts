@@ -8,9 +8,12 @@
  *   v ← v − (1 − β2)·Δ²·sign(v − Δ²)             (FedYogi)
  *   x ← x + η·m / (√v + τ)
  * No bias correction, as in the paper; v starts at τ² (the paper's v₋₁ ≥ τ²), m at 0.
- * State m and v are float32 model-sized buffers, so a checkpoint restores them bit for bit.
+ * Server momentum (FedAvgM, Hsu et al. 2019, "Measuring the Effects of Non-Identical Data
+ * Distribution for Federated Visual Classification"): m ← β·m + Δ, x ← x + η·m (β = beta1),
+ * no v.
+ * State m (and v) are float32 model-sized buffers, so a checkpoint restores them bit for bit.
  */
-export type OptimizerKind = 'adagrad' | 'adam' | 'yogi';
+export type OptimizerKind = 'adagrad' | 'adam' | 'yogi' | 'momentum';
 
 export interface OptimizerParams {
   readonly eta: number;
@@ -31,11 +34,32 @@ export class ServerOptimizer {
     elements: number,
   ) {
     this.m = new Float32Array(elements);
-    this.v = new Float32Array(elements).fill(p.tau * p.tau);
+    this.v = kind === 'momentum' ? new Float32Array(0) : new Float32Array(elements).fill(p.tau * p.tau);
+  }
+
+  /** Model-sized buffers held: m, and v for the adaptive kinds. */
+  get memoryModels(): number {
+    return this.kind === 'momentum' ? 1 : 2;
+  }
+
+  /** FedAvgM: m ← β·m + Δ; x ← x + η·m. */
+  private momentumStep(global: Float32Array, mean: Float32Array, out: Float32Array): void {
+    const { m } = this;
+    const { eta, beta1 } = this.p;
+    for (let i = 0; i < mean.length; i++) {
+      const g = global[i] as number;
+      m[i] = beta1 * (m[i] as number) + ((mean[i] as number) - g);
+      out[i] = g + eta * (m[i] as number);
+    }
+    this.steps++;
   }
 
   /** `mean` = the round's aggregate; Δ = mean − global; `out` = next model (may alias `mean`). */
   step(global: Float32Array, mean: Float32Array, out: Float32Array): void {
+    if (this.kind === 'momentum') {
+      this.momentumStep(global, mean, out);
+      return;
+    }
     const { m, v } = this;
     const { eta, beta1, beta2, tau } = this.p;
     const kind = this.kind;
