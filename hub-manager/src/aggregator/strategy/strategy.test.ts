@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createStrategy, StrategyConfigError, STRATEGY_NAMES, strategyConfigForTask } from './index.js';
+import { STRATEGIES } from '@ocm-fl/common/api/federated-learning.js';
 import { context, lcg, memoryUpdate, runRound, type MemoryUpdate } from './test-updates.js';
 
 const spec = (name: string, parameters: Record<string, unknown> = {}) => ({ name, parameters });
@@ -53,6 +54,10 @@ describe('createStrategy validation', () => {
     const s = createStrategy(spec('FedProx', { proximalMu: 0.05 }), 4);
     expect(strategyConfigForTask(s.clientConfig(3))).toEqual({ proximalMu: '0.05' });
     expect(strategyConfigForTask(createStrategy(spec('Krum'), 4).clientConfig(3))).toEqual({});
+  });
+
+  it('every strategy the CRD admits exists here, and the other way round', () => {
+    expect([...STRATEGIES].sort()).toEqual([...STRATEGY_NAMES].sort());
   });
 
   it('documents its memory bound in models', () => {
