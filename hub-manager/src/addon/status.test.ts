@@ -127,4 +127,32 @@ describe('computeAddonStatus', () => {
       'old',
     );
   });
+
+  it("writes Progressing and lastAppliedConfig as OCM's addon manager does, so both agree", () => {
+    const ref = {
+      group: 'addon.open-cluster-management.io',
+      resource: 'addondeploymentconfigs',
+      namespace: 'n',
+      name: 'c',
+      desiredConfig: { name: 'c', namespace: 'n', specHash: 'abc' },
+    };
+    const done = computeAddonStatus(base({ work: appliedWork(), configReferences: [ref] }));
+    expect(findCondition(done.conditions, 'Progressing')).toMatchObject({
+      status: 'False',
+      reason: 'Completed',
+      message: 'completed with no errors.',
+    });
+    expect(done.configReferences).toEqual([{ ...ref, lastAppliedConfig: ref.desiredConfig }]);
+    // a new desired config while the work catches up: the last applied one stays
+    const next = { ...ref, desiredConfig: { ...ref.desiredConfig, specHash: 'def' } };
+    const addon = { ...newAddon('cluster1'), status: done };
+    const busy = computeAddonStatus(
+      base({ addon, configReferences: [next], desiredHash: 'h2', work: appliedWork() }),
+    );
+    expect(findCondition(busy.conditions, 'Progressing')).toMatchObject({
+      status: 'True',
+      reason: 'Progressing',
+    });
+    expect(busy.configReferences).toEqual([{ ...next, lastAppliedConfig: ref.desiredConfig }]);
+  });
 });
