@@ -186,5 +186,10 @@ export async function reconcileAddon(deps: AddonReconcileDeps, namespace: string
   if (writeError) throw new Error(`cluster ${namespace}: writing ManifestWork failed`, { cause: writeError });
   if (st.configError)
     deps.logger.warn('addon not configured', { cluster: namespace, reason: st.configError });
+  if (st.unknownVariables?.length)
+    deps.logger.warn('ignored unknown customizedVariables', {
+      cluster: namespace,
+      names: st.unknownVariables,
+    });
   return result;
 }

@@ -72,13 +72,9 @@ function manifestApplied(i: StatusInput): Condition {
 
 function configured(i: StatusInput): Condition {
   if (i.configError) return cond('Configured', false, REASONS.notConfigured, i.configError);
-  const names = i.configReferences.map((r) => (r.namespace ? `${r.namespace}/${r.name}` : r.name));
-  let msg = names.length
-    ? `configurations applied: ${names.join(', ')}`
-    : 'no configuration referenced; defaults used';
-  if (i.unknownVariables?.length)
-    msg += `; ignored unknown customizedVariables: ${i.unknownVariables.join(', ')}`;
-  return cond('Configured', true, REASONS.configured, msg);
+  // OCM's addon manager writes this condition too, with exactly this message: the same text
+  // keeps the two from rewriting each other (unknown customizedVariables are logged instead).
+  return cond('Configured', true, REASONS.configured, 'Configurations configured');
 }
 
 function progressing(i: StatusInput, applied: Condition): Condition {
