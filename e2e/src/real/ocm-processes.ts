@@ -123,10 +123,9 @@ export async function startAddonConversionWebhook(hub: RealEnv, scratch: string)
 }
 
 /**
- * The hub controllers: registration and placement, and with `addonManager` OCM's addon manager.
- * The flow does not need the latter (the hub-manager manages its own addon), and next to it the
- * two fight over ManagedClusterAddOn status (DIFFERENCES.md, "OCM's addon manager"), so stage 2
- * runs it only with REAL_OCM_ADDON_MANAGER=1, to reproduce that.
+ * The hub controllers: registration and placement, and with `addonManager` OCM's addon manager
+ * (a real cluster-manager always runs it; next to it the hub-manager must agree on the
+ * ManagedClusterAddOn status fields both write, DIFFERENCES.md 8).
  */
 export async function startHubControllers(hub: RealEnv, o: { addonManager: boolean }): Promise<Proc[]> {
   const common = ['--kubeconfig', hub.kubeconfig, '--disable-leader-election'];

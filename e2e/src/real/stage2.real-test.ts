@@ -1,7 +1,6 @@
 /**
- * Stage 2 of the real tier: the real OCM hub controllers (registration, placement, and the
- * addon conversion webhook; OCM's addon manager only with REAL_OCM_ADDON_MANAGER=1, see
- * ocm-processes.ts) on the real hub API server, and a real klusterlet agent
+ * Stage 2 of the real tier: the real OCM hub controllers (registration, placement, addon
+ * manager and its conversion webhook) on the real hub API server, and a real klusterlet agent
  * (registration + work) for two managed clusters: `c1` is the hub itself (self-managed, as in
  * OCM's own CI) and `c2` has its own kube-apiserver/etcd/kube-controller-manager, so the
  * agents' hub and spoke credentials really differ. Both join through the bootstrap flow and
@@ -127,6 +126,30 @@ function deploymentFeedback(w: ManifestWork | undefined, name: string): number |
   return dep?.statusFeedback?.values?.find((v) => v.name === name)?.fieldValue?.integer;
 }
 
+/**
+ * The hub-manager and OCM's addon manager both write the ManagedClusterAddOn status: it must
+ * settle, with their shared fields (Progressing, configReferences) agreeing (DIFFERENCES.md 8).
+ */
+async function expectStatusSettled(c: Cluster): Promise<void> {
+  const settled = await eventually(
+    `${c.name}: ManagedClusterAddOn status unchanged for 5 s`,
+    async () => {
+      const before = await addon(c);
+      await new Promise((r) => setTimeout(r, 5_000));
+      const after = await addon(c);
+      return before?.metadata.resourceVersion === after?.metadata.resourceVersion && after;
+    },
+    60_000,
+  );
+  expect(findCondition(settled.status?.conditions, 'Progressing')).toMatchObject({
+    status: 'False',
+    reason: 'Completed',
+  });
+  const ref = settled.status?.configReferences?.[0];
+  expect(ref?.desiredConfig?.specHash).toMatch(/^[0-9a-f]{64}$/);
+  expect(ref?.lastAppliedConfig).toEqual(ref?.desiredConfig);
+}
+
 async function opensslVerify(bundle: string, cert: string, name: string): Promise<string> {
   const b = path.join(scratch, `${name}-bundle.pem`);
   const c = path.join(scratch, `${name}.pem`);
@@ -186,7 +209,7 @@ describe('real OCM hub controllers and klusterlets, two managed clusters', () =>
   it('two klusterlets join through the bootstrap flow and clusteradm accept', async () => {
     for (const o of bootstrapRbac()) await hubAdmin.create(o);
     procs.push(
-      ...(await startHubControllers(hub, { addonManager: process.env.REAL_OCM_ADDON_MANAGER === '1' })),
+      ...(await startHubControllers(hub, { addonManager: process.env.REAL_OCM_ADDON_MANAGER !== '0' })),
     );
     const bootstrap = path.join(scratch, 'bootstrap.kubeconfig');
     await writeTokenKubeconfig(hub, bootstrap, await serviceAccountToken(hub, HUB_NS, BOOTSTRAP_SA));
@@ -350,6 +373,10 @@ describe('real OCM hub controllers and klusterlets, two managed clusters', () =>
       expect(av.reason).toBe('ManagedClusterAddOnLeaseUpdated');
     }
   }, 400_000);
+
+  it("the hub-manager and OCM's addon manager agree: the addon status settles, Progressing Completed", async () => {
+    for (const c of clusters) await expectStatusSettled(c);
+  }, 180_000);
 
   it('a FederatedLearning placement with a claim predicate: the real placement controller selects only the cluster with the claim', async () => {
     const withClaim = clusters[1] as Cluster;
