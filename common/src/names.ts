@@ -8,6 +8,8 @@ export const SIGNER_NAME = 'open-cluster-management.io/federated-learning';
 export const DEFAULT_INSTALL_NAMESPACE = 'open-cluster-management-agent-addon';
 export const DEPLOY_WORK_NAME = `addon-${ADDON_NAME}-deploy-0`;
 export const LEASE_NAME = ADDON_NAME;
+/** The agent's config ConfigMap in the ManifestWork; it also owns the agent's Lease. */
+export const AGENT_CONFIG_CONFIGMAP = 'fl-agent-config';
 export const ADDON_DNS_SAN = `${ADDON_NAME}.addon.open-cluster-management.io`;
 /** Secret the klusterlet registration agent writes: `<addon>-<signer with / → ->-client-cert`. */
 export const CLIENT_CERT_SECRET = `${ADDON_NAME}-${SIGNER_NAME.replace(/\//g, '-')}-client-cert`;

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds (or reuses) the real tier's binaries into $REAL_CACHE/bin (default .cache/real/bin):
-# kube-apiserver, kube-controller-manager (kube/go.mod), helm (tools/go.mod; also the OCM api
-# module's CRDs), and, only when the Go module proxy serves the OCM modules, clusteradm and
-# with REAL_STAGE2=1 the stage-2 OCM binaries (ocm/go.mod); checks etcd (Debian etcd-server).
-# A group is rebuilt only when its go.mod/go.sum or versions.env changed. Build times go to
+# kube-apiserver, kube-controller-manager (kube/go.mod), helm (tools/go.mod), clusteradm
+# (clusteradm/go.mod) and, unless REAL_STAGE2=0, the stage-2 OCM binaries (ocm/go.mod, whose
+# api module also gives the CRDs); checks etcd (Debian etcd-server). Everything comes from the
+# Go module proxy, checked against the go.sum files.
+# A group is rebuilt only when its go.mod/go.sum or ldflags changed (versions.env must agree
+# with the go.mod files, checked below). Build times go to
 # $REAL_CACHE/build-times.txt.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -16,33 +18,6 @@ mkdir -p "$BIN" "$CACHE/stamps"
 TIMES=$CACHE/build-times.txt
 log() { echo "[prepare] $*" >&2; }
 
-# --- OCM modules: does the module proxy serve them? -------------------------------------
-# clusteradm and stage 2 (ocm/go.mod) need open-cluster-management.io/{clusteradm,ocm,
-# addon-framework,...}. Some module proxies refuse them (HTTP 403 "This module version is not
-# available."); then those builds are skipped and stage 1 uses the tier-1 clusteradm helper.
-# The probe downloads into an empty module cache, so that a copy already in the local cache
-# cannot stand in for the proxy, from ocm/ so that go.sum verifies what the proxy serves.
-ocm_modules=(
-  "ocm@$OCM_VERSION" "clusteradm@$CLUSTERADM_VERSION" "addon-framework@$OCM_ADDON_FRAMEWORK_VERSION"
-  "sdk-go@$OCM_SDK_GO_VERSION" "api@$OCM_API_VERSION" "cluster-proxy@$OCM_CLUSTER_PROXY_VERSION"
-  "managed-serviceaccount@$OCM_MANAGED_SERVICEACCOUNT_VERSION"
-)
-probe_ocm_proxy() { # writes the refused modules' errors to $1; prints their names (a,b,…)
-  local tmp
-  tmp=$(mktemp -d)
-  : >"$1"
-  (cd "$HERE/ocm" && GOMODCACHE="$tmp" GOFLAGS=-modcacherw go mod download -json \
-    "${ocm_modules[@]/#/open-cluster-management.io/}" 2>/dev/null || true) |
-    awk -v errs="$1" -v n=${#ocm_modules[@]} '
-      /^\t"Path": / { split($0, q, "\""); path = q[4]; sub(/^open-cluster-management.io\//, "", path) }
-      /^\t"Error": / { e = $0; sub(/^\t"Error": "/, "", e); sub(/",?$/, "", e); gsub(/\\[nt]/, " ", e)
-                       print e >errs; bad = bad (bad ? "," : "") path }
-      /^\t"Sum": / { ok++ }
-      END { if (!bad && ok < n) bad = "?"; print bad }'
-  rm -rf "$tmp"
-}
-OCM_REFUSED=$(probe_ocm_proxy "$CACHE/ocm-proxy-errors.txt")
-echo "$OCM_REFUSED" >"$CACHE/ocm-refused"
 # --- versions.env must agree with the go.mod files -------------------------------------
 need_version() { # dir module version
   local got
@@ -51,18 +26,19 @@ need_version() { # dir module version
 }
 need_version kube k8s.io/kubernetes "$KUBERNETES_VERSION"
 need_version kube k8s.io/apiserver "v0.${KUBERNETES_VERSION#v1.}"
-need_version tools open-cluster-management.io/api "$OCM_API_VERSION"
 need_version tools helm.sh/helm/v3 "$HELM_VERSION"
-if [[ -z "$OCM_REFUSED" ]]; then
-  need_version ocm open-cluster-management.io/clusteradm "$CLUSTERADM_VERSION"
-  need_version ocm open-cluster-management.io/ocm "$OCM_VERSION"
-  need_version ocm open-cluster-management.io/addon-framework "$OCM_ADDON_FRAMEWORK_VERSION"
-  need_version ocm open-cluster-management.io/sdk-go "$OCM_SDK_GO_VERSION"
-  need_version ocm helm.sh/helm/v3 "$HELM_VERSION"
-fi
+need_version ocm open-cluster-management.io/ocm "$OCM_VERSION"
+need_version ocm open-cluster-management.io/api "$OCM_API_VERSION"
+need_version ocm open-cluster-management.io/sdk-go "$OCM_SDK_GO_VERSION"
+need_version ocm open-cluster-management.io/addon-framework "$OCM_ADDON_FRAMEWORK_VERSION"
+need_version clusteradm open-cluster-management.io/clusteradm "$CLUSTERADM_VERSION"
+# clusteradm's module replaces ocm (it requires v1.3.1, which the proxy refuses) by ours.
+got=$(cd "$HERE/clusteradm" && go list -mod=readonly -m -f '{{with .Replace}}{{.Version}}{{end}}' open-cluster-management.io/ocm)
+[[ "$got" == "$OCM_VERSION" ]] || { log "clusteradm/go.mod replaces ocm by '$got', versions.env says $OCM_VERSION"; exit 1; }
 
-(cd "$HERE/tools" && go mod download open-cluster-management.io/api)
-OCM_API_DIR=$(cd "$HERE/tools" && go list -mod=readonly -m -f '{{.Dir}}' open-cluster-management.io/api)
+# The CRDs start.sh applies come from the api module the OCM binaries are built with.
+(cd "$HERE/ocm" && go mod download open-cluster-management.io/api)
+OCM_API_DIR=$(cd "$HERE/ocm" && go list -mod=readonly -m -f '{{.Dir}}' open-cluster-management.io/api)
 echo "$OCM_API_DIR" >"$CACHE/ocm-api-dir"
 
 # --- builds ------------------------------------------------------------------------------
@@ -89,7 +65,7 @@ build_group() { # name dir packages...
   local name=$1 dir=$2
   shift 2
   local key
-  key=$( (cat "$HERE/versions.env" "$HERE/$dir/go.mod" "$HERE/$dir/go.sum" && echo "${LDFLAGS[$name]:-}") | sha256sum | cut -c1-16)
+  key=$( (cat "$HERE/$dir/go.mod" "$HERE/$dir/go.sum" && echo "${LDFLAGS[$name]:-}") | sha256sum | cut -c1-16)
   local stamp=$CACHE/stamps/$name
   local missing=0
   for p in "$@"; do [[ -x "$BIN/$(basename "$p")" ]] || missing=1; done
@@ -109,23 +85,12 @@ build_group() { # name dir packages...
 : >"$TIMES"
 build_group kube kube k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
 build_group tools tools helm.sh/helm/v3/cmd/helm
-# clusteradm always, stage 2 (real OCM hub controllers and klusterlet) with REAL_STAGE2=1; only
-# from modules the proxy serves. Otherwise binaries left from an earlier build are removed, so
-# the scenarios see exactly what this run could build.
-ocm_bins=(clusteradm registration registration-operator placement addon)
-if [[ -n "$OCM_REFUSED" ]]; then
-  log "the Go module proxy here refuses open-cluster-management.io/{$OCM_REFUSED} (403); real clusteradm and stage 2 are skipped"
-  sed 's/^/[prepare]   /' "$CACHE/ocm-proxy-errors.txt" >&2
-  for b in "${ocm_bins[@]}"; do rm -f "$BIN/$b"; done
-  rm -f "$CACHE/stamps/ocm" "$CACHE/stamps/ocm-stage2"
-  echo "ocm skipped 0s (proxy refuses $OCM_REFUSED)" >>"$TIMES"
-else
-  build_group ocm ocm open-cluster-management.io/clusteradm/cmd/clusteradm
-  if [[ ${REAL_STAGE2:-0} == 1 ]]; then
-    build_group ocm-stage2 ocm open-cluster-management.io/ocm/cmd/registration \
-      open-cluster-management.io/ocm/cmd/registration-operator open-cluster-management.io/ocm/cmd/placement \
-      open-cluster-management.io/ocm/cmd/addon
-  fi
+build_group clusteradm clusteradm open-cluster-management.io/clusteradm/cmd/clusteradm
+# Stage 2's binaries (REAL_STAGE2=0 skips them and stage 2).
+if [[ ${REAL_STAGE2:-1} != 0 ]]; then
+  build_group ocm ocm open-cluster-management.io/ocm/cmd/registration \
+    open-cluster-management.io/ocm/cmd/registration-operator open-cluster-management.io/ocm/cmd/placement \
+    open-cluster-management.io/ocm/cmd/addon
 fi
 
 # --- etcd ---------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseCommand } from './config.js';
+import { certValidityWarning, MIN_LAPSE_FREE_CERT_VALIDITY_SECONDS, parseCommand } from './config.js';
 
 describe('parseCommand', () => {
   it('reads env, then flags over it', () => {
@@ -44,5 +44,11 @@ describe('parseCommand', () => {
   it('rejects unknown flags and bad values, naming them', () => {
     expect(() => parseCommand(['--nope', 'x'], {})).toThrow(/--nope/);
     expect(() => parseCommand(['--http-port', 'abc'], {})).toThrow(/--http-port/);
+  });
+  it('warns when certificates are too short-lived for the klusterlet to renew in time', () => {
+    expect(MIN_LAPSE_FREE_CERT_VALIDITY_SECONDS).toBe(1440);
+    expect(certValidityWarning({ maxCertValiditySeconds: 30 * 86_400 })).toBeUndefined();
+    expect(certValidityWarning({ maxCertValiditySeconds: 1440 })).toBeUndefined();
+    expect(certValidityWarning({ maxCertValiditySeconds: 360 })).toMatch(/360 is below 1440/);
   });
 });

@@ -169,3 +169,25 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
   }
   return { command: 'run', config: cfg as unknown as HubManagerConfig };
 }
+
+/**
+ * OCM's klusterlet registration agent (v1.2.0) looks at an addon's client certificate only on
+ * Secret/CSR events and on a 5-minute resync, and renews it once 20–25 % of its whole life is
+ * left (the signer backdates notBefore by 60 s, so the life is validity + 60 s). Below this
+ * validity the certificate can expire between two resyncs before the agent renews it.
+ */
+export const KLUSTERLET_CERT_RESYNC_SECONDS = 300;
+export const MIN_LAPSE_FREE_CERT_VALIDITY_SECONDS = KLUSTERLET_CERT_RESYNC_SECONDS / 0.2 - 60;
+
+/** A warning when `maxCertValiditySeconds` is too short for the real agent to renew in time. */
+export function certValidityWarning(
+  config: Pick<HubManagerConfig, 'maxCertValiditySeconds'>,
+): string | undefined {
+  const s = config.maxCertValiditySeconds;
+  if (s >= MIN_LAPSE_FREE_CERT_VALIDITY_SECONDS) return undefined;
+  return (
+    `--max-cert-validity-seconds ${s} is below ${MIN_LAPSE_FREE_CERT_VALIDITY_SECONDS}: the klusterlet ` +
+    `registration agent checks its addon certificate every ${KLUSTERLET_CERT_RESYNC_SECONDS} s and renews it ` +
+    'with 20-25% of its life left, so agent certificates may expire before they are renewed'
+  );
+}

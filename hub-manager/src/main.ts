@@ -11,7 +11,7 @@ import { KubeClient } from '@ocm-fl/common/kube/client.js';
 import { createLogger, type Logger } from '@ocm-fl/common/logger.js';
 import { startAddonManager, type AddonManager } from './addon/manager.js';
 import { runAggregate } from './aggregate-command.js';
-import { parseCommand, type HubManagerConfig } from './config.js';
+import { certValidityWarning, parseCommand, type HubManagerConfig } from './config.js';
 import { caStoreIssuer } from './fl/ca-issuer.js';
 import { startFederatedLearningController, type FlController } from './fl/controller.js';
 import { localJobFiles, storageRootLayout } from './fl/deps.js';
@@ -115,6 +115,8 @@ export async function startHubManager(
 ): Promise<HubManager> {
   const log = opts.logger ?? createLogger('hub-manager', config.logLevel);
   const client = opts.client ?? clientFor(config);
+  const validityWarning = certValidityWarning(config);
+  if (validityWarning) log.warn(validityWarning);
   let components: Components | undefined;
   let starting: Promise<void> | undefined;
   let startedResolve: () => void = () => undefined;

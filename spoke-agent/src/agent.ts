@@ -11,6 +11,7 @@ import type { RuntimeConfig } from './config.js';
 import { HandoffServer } from './handoff/handoff-server.js';
 import { HealthServer } from './health/health-server.js';
 import { LeaseRenewer } from './health/lease.js';
+import { leaseOwner } from './health/lease-owner.js';
 import { TaskController, type TaskControllerOptions } from './tasks/task-controller.js';
 
 /** What the agent needs from the identity module (client certificate, key and CA bundle). */
@@ -74,6 +75,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     namespace: cfg.namespace,
     holder: cfg.podName ?? `${AGENT_NAME}-${cfg.clusterName}`,
     periodMs: cfg.leasePeriodMs,
+    owner: leaseOwner(o.kube, cfg.namespace),
     logger: log.child({ component: 'lease' }),
   });
   const tasks = new TaskController({

@@ -1,14 +1,14 @@
 //go:build tools
 
-// clusteradm and stage 2's OCM binaries: the real OCM hub controllers (registration,
-// placement), the klusterlet agent (registration-operator `agent`: registration + work in one
-// process) and the addon conversion webhook (`addon webhook-server`) the v1alpha1/v1beta1 addon
-// CRDs need. One module because clusteradm imports open-cluster-management.io/ocm too; built by
-// prepare.sh only when the Go module proxy serves the OCM modules.
+// Stage 2's OCM binaries, all from open-cluster-management.io/ocm v1.2.0 (what the Go module
+// proxy serves): the hub registration controller (`registration controller`), the placement
+// controller (`placement controller`), the addon manager and its conversion webhook (`addon
+// manager`, `addon webhook-server`) and the klusterlet agent (`registration-operator agent`:
+// registration + work in one process). A module of its own: with clusteradm in the same
+// module, MVS picks a newer controller-runtime and ocm's webhooks no longer compile.
 package tools
 
 import (
-	_ "open-cluster-management.io/clusteradm/cmd/clusteradm"
 	_ "open-cluster-management.io/ocm/cmd/addon"
 	_ "open-cluster-management.io/ocm/cmd/placement"
 	_ "open-cluster-management.io/ocm/cmd/registration"

@@ -2,10 +2,7 @@ module fl-e2e-real/tools
 
 go 1.25.0
 
-require (
-	helm.sh/helm/v3 v3.20.2
-	open-cluster-management.io/api v1.3.0
-)
+require helm.sh/helm/v3 v3.20.2
 
 require (
 	dario.cat/mergo v1.0.1 // indirect

@@ -21,9 +21,12 @@ export interface RealEnv {
   run: string;
 }
 
-/** Reads `$REAL_RUN/env` (default `.cache/real/run/env` under the repository root). */
-export async function loadRealEnv(): Promise<RealEnv> {
-  const file = path.join(process.env.REAL_RUN ?? path.resolve('.cache/real/run'), 'env');
+/**
+ * Reads `<runDir>/env` of one control plane started by start.sh: by default `$REAL_RUN`
+ * (default `.cache/real/run` under the repository root).
+ */
+export async function loadRealEnv(runDir?: string): Promise<RealEnv> {
+  const file = path.join(runDir ?? process.env.REAL_RUN ?? path.resolve('.cache/real/run'), 'env');
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -2,12 +2,10 @@
  * Stage 1 of the real tier: a real kube-apiserver (RBAC, etcd, certificates API) started by
  * e2e/real/start.sh, the real helm, the hub-manager in-process with the chart's ServiceAccount
  * token, and the tier-1 stand-ins for the klusterlet's registration and work agents pointed at
- * the real server. `addon enable/disable` use the real clusteradm when prepare.sh could build it
- * (the module proxy serves the OCM modules), else the tier-1 clusteradm helper against the real
- * API server. Run by e2e/real/run.sh only (suffix `.real-test.ts`).
+ * the real server, and the real clusteradm for `addon enable/disable`. Run by e2e/real/run.sh
+ * only (suffix `.real-test.ts`).
  */
-import { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -40,7 +38,6 @@ import {
 import { defaultConfig } from '@ocm-fl/hub-manager/config.js';
 import { startHubManager, type HubManager } from '@ocm-fl/hub-manager/main.js';
 import { DEFAULT_CA_SECRET } from '@ocm-fl/hub-manager/registration/ca-secret.js';
-import { addonDisable, addonEnable } from '@ocm-fl/e2e/standins/clusteradm.js';
 import { LeaseChecker } from '@ocm-fl/e2e/standins/lease/lease-checker.js';
 import { RegistrationAgent } from '@ocm-fl/e2e/standins/registration/registration-agent.js';
 import { WorkAgent } from '@ocm-fl/e2e/standins/work/work-agent.js';
@@ -86,38 +83,13 @@ const helm = (...args: string[]): Promise<{ stdout: string }> =>
   run(path.join(env.bin, 'helm'), [...args, '--kubeconfig', env.kubeconfig]);
 const clusteradm = (...args: string[]): Promise<{ stdout: string }> =>
   run(path.join(env.bin, 'clusteradm'), [...args, '--kubeconfig', env.kubeconfig]);
-/** Whether prepare.sh built the real clusteradm (it does only when the module proxy serves OCM). */
-let realClusteradm = false;
-
-/** `clusteradm addon enable`: the real one when built, else the tier-1 helper. */
-async function enableAddon(): Promise<string | undefined> {
-  if (realClusteradm) {
-    return (await clusteradm('addon', 'enable', '--names', ADDON_NAME, '--clusters', CLUSTER)).stdout;
-  }
-  await addonEnable({ hub: admin, names: [ADDON_NAME], clusters: [CLUSTER] });
-  return undefined;
-}
-
-async function disableAddon(): Promise<void> {
-  if (realClusteradm) await clusteradm('addon', 'disable', '--names', ADDON_NAME, '--clusters', CLUSTER);
-  else await addonDisable({ hub: admin, names: [ADDON_NAME], clusters: [CLUSTER] });
-}
+const enableAddon = async (): Promise<string> =>
+  (await clusteradm('addon', 'enable', '--names', ADDON_NAME, '--clusters', CLUSTER)).stdout;
 
 beforeAll(async () => {
   env = await loadRealEnv();
   admin = adminClient(env);
   scratch = await mkdtemp(path.join(tmpdir(), 'real-stage1-'));
-  realClusteradm = await access(path.join(env.bin, 'clusteradm'), constants.X_OK).then(
-    () => true,
-    () => false,
-  );
-  if (!realClusteradm) {
-    log.warn(
-      `no ${path.join(env.bin, 'clusteradm')} (prepare.sh builds it only when the Go module proxy ` +
-        'serves open-cluster-management.io): addon enable/disable use the tier-1 clusteradm helper ' +
-        '(e2e/src/standins/clusteradm.ts) against the real API server',
-    );
-  }
 });
 
 afterAll(async () => {
@@ -143,7 +115,7 @@ async function writeAgentMounts(ns: string): Promise<{ certDir: string; caFile: 
   return { certDir, caFile, configDir };
 }
 
-describe('real kube-apiserver, helm and (when built) clusteradm', () => {
+describe('real kube-apiserver, helm and clusteradm', () => {
   it('helm lint and helm template pass on the chart', async () => {
     await helm('lint', CHART);
     const { stdout } = await helm('template', RELEASE, CHART, '-n', NS);
@@ -193,7 +165,7 @@ describe('real kube-apiserver, helm and (when built) clusteradm', () => {
     expect(unb64(ca?.data?.['ca.crt'])).toContain('BEGIN CERTIFICATE');
   });
 
-  it('clusteradm addon enable (real when built, else tier-1 helper) creates the ManagedClusterAddOn', async () => {
+  it('real clusteradm addon enable creates the ManagedClusterAddOn', async () => {
     await expect(enableAddon()).rejects.toThrow(/not found/);
     await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: CLUSTER } });
     await admin.create({
@@ -203,7 +175,7 @@ describe('real kube-apiserver, helm and (when built) clusteradm', () => {
       spec: { hubAcceptsClient: true },
     } as KubeObject);
     const stdout = await enableAddon();
-    if (realClusteradm) expect(stdout).toContain(`Deploying ${ADDON_NAME} add-on`);
+    expect(stdout).toContain(`Deploying ${ADDON_NAME} add-on`);
     const mca = await admin.get<ManagedClusterAddOn>(
       ADDON_API_VERSION,
       'ManagedClusterAddOn',
@@ -364,8 +336,8 @@ describe('real kube-apiserver, helm and (when built) clusteradm', () => {
     expect(available.reason).toBe('ManagedClusterAddOnLeaseUpdated');
   });
 
-  it('clusteradm addon disable (real when built, else tier-1 helper) removes the ManagedClusterAddOn and its ManifestWork', async () => {
-    await disableAddon();
+  it('real clusteradm addon disable removes the ManagedClusterAddOn and its ManifestWork', async () => {
+    await clusteradm('addon', 'disable', '--names', ADDON_NAME, '--clusters', CLUSTER);
     await eventually('ManagedClusterAddOn and ManifestWork gone', async () => {
       const [mca, mw] = await Promise.all([
         admin.get(ADDON_API_VERSION, 'ManagedClusterAddOn', ADDON_NAME, CLUSTER),

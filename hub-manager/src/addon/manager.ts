@@ -22,6 +22,8 @@ import { KeyedQueue } from '@ocm-fl/common/kube/keyed-queue.js';
 import type { Logger } from '@ocm-fl/common/logger.js';
 import { ADDON_NAME, ADDON_NAME_LABEL, DEPLOY_WORK_NAME, PLACEMENT_LABEL } from '@ocm-fl/common/names.js';
 import { renderClusterManagementAddOn, type CmaOptions } from './cluster-management-addon.js';
+import { cmaStatusWithSpecHashes } from './config/cma-spec-hash.js';
+import { goJson } from './config/resolve.js';
 import { reconcilePlacements } from './placement-installer.js';
 import { reconcileAddon, type AddonReconcileDeps } from './reconcile-addon.js';
 import type { AgentRenderSettings } from './render/types.js';
@@ -54,6 +56,7 @@ export interface AddonManager {
 }
 
 const PLACEMENTS_KEY = 'placements';
+const CMA_KEY = 'cma';
 const addonKey = (ns: string): string => `addon/${ns}`;
 
 async function ensureCma(deps: AddonManagerDeps): Promise<void> {
@@ -99,6 +102,14 @@ export async function startAddonManager(deps: AddonManagerDeps): Promise<AddonMa
 
   const queue = new KeyedQueue(
     async (key) => {
+      if (key === CMA_KEY) {
+        // OCM's addon manager reads the config spec hashes from here (config/cma-spec-hash.ts).
+        const cma = cache.cma();
+        if (!cma) return;
+        const status = cmaStatusWithSpecHashes(cma.status, cache.deploymentConfig);
+        if (goJson(status) !== goJson(cma.status ?? {})) await client.updateStatus({ ...cma, status });
+        return;
+      }
       if (key === PLACEMENTS_KEY) {
         return reconcilePlacements({
           client,
@@ -127,10 +138,14 @@ export async function startAddonManager(deps: AddonManagerDeps): Promise<AddonMa
   clusters.onChange((_t, c) => {
     if (addons.get(ADDON_NAME, c.metadata.name)) queue.enqueue(addonKey(c.metadata.name!));
   });
-  configs.onChange(() => enqueueAll());
+  configs.onChange(() => {
+    enqueueAll();
+    queue.enqueue(CMA_KEY);
+  });
   cmas.onChange((_t, c) => {
     if (c.metadata.name !== ADDON_NAME) return;
     enqueueAll();
+    queue.enqueue(CMA_KEY);
     if (withPlacements) queue.enqueue(PLACEMENTS_KEY);
   });
   decisions?.onChange(() => queue.enqueue(PLACEMENTS_KEY));

@@ -20,7 +20,11 @@ import { ADDON_NAME, DEPLOY_WORK_NAME } from '@ocm-fl/common/names.js';
 import { configReferences, deploymentConfigRef, desiredConfigs, goJson } from './config/resolve.js';
 import { manifestsFor } from './render/agent-manifests.js';
 import { agentValues, type AgentValues } from './render/agent-values.js';
-import { CONTENT_HASH_ANNOTATION, renderManifestWork } from './render/manifest-work.js';
+import {
+  CONFIG_SPEC_HASH_ANNOTATION,
+  CONTENT_HASH_ANNOTATION,
+  renderManifestWork,
+} from './render/manifest-work.js';
 import type { AgentRenderSettings } from './render/types.js';
 import { computeAddonStatus, type StatusInput } from './status.js';
 
@@ -47,8 +51,11 @@ export interface AddonReconcileDeps {
 /** Whether the stored work already holds the desired content, owner and label. */
 export function workUpToDate(current: ManifestWork, desired: ManifestWork): boolean {
   const hash = (w: ManifestWork): string | undefined => w.metadata.annotations?.[CONTENT_HASH_ANNOTATION];
+  const configs = (w: ManifestWork): string | undefined =>
+    w.metadata.annotations?.[CONFIG_SPEC_HASH_ANNOTATION];
   return (
     hash(current) === hash(desired) &&
+    configs(current) === configs(desired) &&
     goJson(current.metadata.ownerReferences ?? []) === goJson(desired.metadata.ownerReferences) &&
     goJson(current.metadata.labels ?? {}) ===
       goJson({ ...current.metadata.labels, ...desired.metadata.labels })
@@ -160,6 +167,7 @@ export async function reconcileAddon(deps: AddonReconcileDeps, namespace: string
         mca,
         manifestsFor(values, { ...deps.agent, caBundlePem: ca ?? '' }),
         values.namespace,
+        st.configReferences,
       );
       st.desiredHash = desired.metadata.annotations?.[CONTENT_HASH_ANNOTATION];
       st.work = await writeWork(client, desired);
@@ -178,5 +186,10 @@ export async function reconcileAddon(deps: AddonReconcileDeps, namespace: string
   if (writeError) throw new Error(`cluster ${namespace}: writing ManifestWork failed`, { cause: writeError });
   if (st.configError)
     deps.logger.warn('addon not configured', { cluster: namespace, reason: st.configError });
+  if (st.unknownVariables?.length)
+    deps.logger.warn('ignored unknown customizedVariables', {
+      cluster: namespace,
+      names: st.unknownVariables,
+    });
   return result;
 }

@@ -72,7 +72,7 @@ describe('computeAddonStatus', () => {
     );
   });
 
-  it('Configured reflects config errors and unknown variables', () => {
+  it('Configured reflects config errors; success reads as OCM writes it (unknown variables are logged)', () => {
     const bad = computeAddonStatus(base({ configError: 'AddOnDeploymentConfig c1/x not found' }));
     expect(findCondition(bad.conditions, 'Configured')).toEqual(
       expect.objectContaining({
@@ -89,9 +89,11 @@ describe('computeAddonStatus', () => {
       }),
     );
     const c = findCondition(good.conditions, 'Configured');
-    expect(c?.status).toBe('True');
-    expect(c?.message).toContain('n/c');
-    expect(c?.message).toContain('Foo');
+    expect(c).toMatchObject({
+      status: 'True',
+      reason: 'ConfigurationsConfigured',
+      message: 'Configurations configured',
+    });
     expect(good.configReferences).toEqual([{ group: 'g', resource: 'r', namespace: 'n', name: 'c' }]);
   });
 
@@ -126,5 +128,33 @@ describe('computeAddonStatus', () => {
     expect(computeAddonStatus(base({ addon, installNamespace: undefined, configError: 'x' })).namespace).toBe(
       'old',
     );
+  });
+
+  it("writes Progressing and lastAppliedConfig as OCM's addon manager does, so both agree", () => {
+    const ref = {
+      group: 'addon.open-cluster-management.io',
+      resource: 'addondeploymentconfigs',
+      namespace: 'n',
+      name: 'c',
+      desiredConfig: { name: 'c', namespace: 'n', specHash: 'abc' },
+    };
+    const done = computeAddonStatus(base({ work: appliedWork(), configReferences: [ref] }));
+    expect(findCondition(done.conditions, 'Progressing')).toMatchObject({
+      status: 'False',
+      reason: 'Completed',
+      message: 'completed with no errors.',
+    });
+    expect(done.configReferences).toEqual([{ ...ref, lastAppliedConfig: ref.desiredConfig }]);
+    // a new desired config while the work catches up: the last applied one stays
+    const next = { ...ref, desiredConfig: { ...ref.desiredConfig, specHash: 'def' } };
+    const addon = { ...newAddon('cluster1'), status: done };
+    const busy = computeAddonStatus(
+      base({ addon, configReferences: [next], desiredHash: 'h2', work: appliedWork() }),
+    );
+    expect(findCondition(busy.conditions, 'Progressing')).toMatchObject({
+      status: 'True',
+      reason: 'Progressing',
+    });
+    expect(busy.configReferences).toEqual([{ ...next, lastAppliedConfig: ref.desiredConfig }]);
   });
 });

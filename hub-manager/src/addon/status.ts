@@ -72,13 +72,9 @@ function manifestApplied(i: StatusInput): Condition {
 
 function configured(i: StatusInput): Condition {
   if (i.configError) return cond('Configured', false, REASONS.notConfigured, i.configError);
-  const names = i.configReferences.map((r) => (r.namespace ? `${r.namespace}/${r.name}` : r.name));
-  let msg = names.length
-    ? `configurations applied: ${names.join(', ')}`
-    : 'no configuration referenced; defaults used';
-  if (i.unknownVariables?.length)
-    msg += `; ignored unknown customizedVariables: ${i.unknownVariables.join(', ')}`;
-  return cond('Configured', true, REASONS.configured, msg);
+  // OCM's addon manager writes this condition too, with exactly this message: the same text
+  // keeps the two from rewriting each other (unknown customizedVariables are logged instead).
+  return cond('Configured', true, REASONS.configured, 'Configurations configured');
 }
 
 function progressing(i: StatusInput, applied: Condition): Condition {
@@ -87,9 +83,28 @@ function progressing(i: StatusInput, applied: Condition): Condition {
     return cond(T, false, REASONS.failed, i.configError ?? i.workError ?? '');
   }
   const upToDate = i.work?.metadata.annotations?.[CONTENT_HASH_ANNOTATION] === i.desiredHash;
+  // Messages as OCM's addon manager writes them, so the two agree when both run.
   if (upToDate && applied.status === 'True')
-    return cond(T, false, REASONS.completed, 'agent manifests applied');
-  return cond(T, true, REASONS.progressing, 'applying the agent manifests');
+    return cond(T, false, REASONS.completed, 'completed with no errors.');
+  return cond(T, true, REASONS.progressing, 'progressing... applying the agent manifests');
+}
+
+const sameRef = (a: ConfigReference, b: ConfigReference): boolean =>
+  a.group === b.group && a.resource === b.resource && a.name === b.name && a.namespace === b.namespace;
+
+/**
+ * configReferences with `lastAppliedConfig` as OCM's addon manager sets it: the desired config
+ * once Progressing is Completed, else the previous one kept.
+ */
+function withLastApplied(
+  refs: ConfigReference[],
+  prev: ConfigReference[],
+  completed: boolean,
+): ConfigReference[] {
+  return refs.map((r) => {
+    const last = completed ? r.desiredConfig : prev.find((p) => sameRef(p, r))?.lastAppliedConfig;
+    return last ? { ...r, lastAppliedConfig: { ...last } } : r;
+  });
 }
 
 export function computeAddonStatus(i: StatusInput): ManagedClusterAddOnStatus {
@@ -97,6 +112,7 @@ export function computeAddonStatus(i: StatusInput): ManagedClusterAddOnStatus {
   const prev = i.addon.status ?? {};
   const now = i.now ?? new Date();
   const applied = manifestApplied(i);
+  const progress = progressing(i, applied);
   let conditions = prev.conditions ?? [];
   for (const c of [
     applied,
@@ -107,7 +123,7 @@ export function computeAddonStatus(i: StatusInput): ManagedClusterAddOnStatus {
       `custom signer ${SIGNER_NAME} registration set`,
     ),
     configured(i),
-    progressing(i, applied),
+    progress,
   ]) {
     conditions = setCondition(conditions, c, now);
   }
@@ -119,7 +135,11 @@ export function computeAddonStatus(i: StatusInput): ManagedClusterAddOnStatus {
     ],
     relatedObjects: [{ group: ADDON_GROUP, resource: 'clustermanagementaddons', name: ADDON_NAME }],
     healthCheck: { mode: 'Lease' },
-    configReferences: i.configReferences,
+    configReferences: withLastApplied(
+      i.configReferences,
+      prev.configReferences ?? [],
+      progress.reason === REASONS.completed,
+    ),
   };
   const ns = i.installNamespace ?? prev.namespace;
   if (ns) status.namespace = ns;

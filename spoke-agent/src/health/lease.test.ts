@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { KubeObject } from '@ocm-fl/common/api/meta.js';
 import { KubeClient } from '@ocm-fl/common/kube/client.js';
 import { startApiServer, type ApiServer } from '@ocm-fl/e2e/apiserver/index.js';
 import { jitteredPeriod, LeaseRenewer, microTime, renewedLease, type Lease } from './lease.js';
+import { configMapOwner, leaseOwner } from './lease-owner.js';
 
 describe('lease pure parts', () => {
   it('formats MicroTime with six fractional digits', () => {
@@ -46,6 +48,31 @@ describe('lease pure parts', () => {
       now: new Date('2024-01-01T00:02:00Z'),
     });
     expect(other.spec!.acquireTime).toBe('2024-01-01T00:02:00.000000Z');
+  });
+
+  it('adds the owner once, keeping other owners', () => {
+    const owner = { apiVersion: 'v1', kind: 'ConfigMap', name: 'fl-agent-config', uid: 'u1' };
+    const base = { namespace: 'ns', holder: 'a', periodMs: 60_000, now: new Date(0) };
+    const first = renewedLease(undefined, { ...base, owner });
+    expect(first.metadata.ownerReferences).toEqual([owner]);
+    expect(renewedLease(first, { ...base, owner }).metadata.ownerReferences).toEqual([owner]);
+    const other = { apiVersion: 'v1', kind: 'Pod', name: 'p', uid: 'u0' };
+    const legacy = { ...first, metadata: { ...first.metadata, ownerReferences: [other] } };
+    expect(renewedLease(legacy, { ...base, owner }).metadata.ownerReferences).toEqual([other, owner]);
+    expect(renewedLease(undefined, base).metadata.ownerReferences).toBeUndefined();
+  });
+
+  it('owns the Lease by the config ConfigMap only when it has a uid', () => {
+    expect(
+      configMapOwner({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', uid: 'u' } }),
+    ).toEqual({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: 'c',
+      uid: 'u',
+    });
+    expect(configMapOwner({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } })).toBeUndefined();
+    expect(configMapOwner(undefined)).toBeUndefined();
   });
 });
 
@@ -99,5 +126,21 @@ describe('LeaseRenewer against the embedded API server', () => {
       'agent-ns',
     );
     expect(later!.metadata.resourceVersion).toBe(after!.metadata.resourceVersion);
+  });
+
+  it('owns the Lease by the agent config ConfigMap once it exists', async () => {
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'owned-ns' } });
+    const owner = leaseOwner(client, 'owned-ns');
+    const r = new LeaseRenewer({ client, namespace: 'owned-ns', holder: 'h', periodMs: 60_000, owner });
+    expect((await r.renewOnce()).metadata.ownerReferences).toBeUndefined();
+    const cm: KubeObject = await client.create<KubeObject>({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'fl-agent-config', namespace: 'owned-ns' },
+    });
+    const renewed = await r.renewOnce();
+    expect(renewed.metadata.ownerReferences).toEqual([
+      { apiVersion: 'v1', kind: 'ConfigMap', name: 'fl-agent-config', uid: cm.metadata.uid },
+    ]);
   });
 });

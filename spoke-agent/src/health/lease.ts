@@ -1,9 +1,11 @@
 /**
  * Lease-mode health (OCM addon contract): the agent renews Lease `federated-learning` in its
  * namespace about every period, with jitter; the klusterlet marks the addon unavailable when
- * renewals stop.
+ * renewals stop. The Lease is owned by an object of the agent ManifestWork (its config
+ * ConfigMap), so garbage collection removes it when the addon is disabled: nothing else does
+ * (the shared install namespace is orphaned, and OCM leaves the Lease, DIFFERENCES.md 13).
  */
-import type { KubeObject } from '@ocm-fl/common/api/meta.js';
+import type { KubeObject, OwnerReference } from '@ocm-fl/common/api/meta.js';
 import type { KubeClient } from '@ocm-fl/common/kube/client.js';
 import { isAlreadyExists, isConflict } from '@ocm-fl/common/kube/errors.js';
 import { silentLogger, type Logger } from '@ocm-fl/common/logger.js';
@@ -27,10 +29,13 @@ export function jitteredPeriod(periodMs: number, random: () => number = Math.ran
   return Math.round(periodMs * (0.9 + 0.2 * random()));
 }
 
-/** The Lease to write: created if absent, else renewed (acquireTime set when the holder changes). Pure. */
+/**
+ * The Lease to write: created if absent, else renewed (acquireTime set when the holder changes);
+ * `owner` is added to its ownerReferences when missing. Pure.
+ */
 export function renewedLease(
   current: Lease | undefined,
-  o: { namespace: string; holder: string; periodMs: number; now: Date },
+  o: { namespace: string; holder: string; periodMs: number; now: Date; owner?: OwnerReference },
 ): Lease {
   const renewTime = microTime(o.now);
   const spec: LeaseSpec = {
@@ -40,12 +45,10 @@ export function renewedLease(
     renewTime,
   };
   if (!current?.spec?.acquireTime || current.spec.holderIdentity !== o.holder) spec.acquireTime = renewTime;
-  return {
-    apiVersion: 'coordination.k8s.io/v1',
-    kind: 'Lease',
-    metadata: current ? { ...current.metadata } : { name: LEASE_NAME, namespace: o.namespace },
-    spec,
-  };
+  const metadata = current ? { ...current.metadata } : { name: LEASE_NAME, namespace: o.namespace };
+  const owners = metadata.ownerReferences ?? [];
+  if (o.owner && !owners.some((r) => r.uid === o.owner?.uid)) metadata.ownerReferences = [...owners, o.owner];
+  return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata, spec };
 }
 
 export interface LeaseRenewerOptions {
@@ -53,6 +56,8 @@ export interface LeaseRenewerOptions {
   readonly namespace: string;
   readonly holder: string;
   readonly periodMs: number;
+  /** The Lease's owner, looked up before each write (undefined: none, e.g. not found yet). */
+  readonly owner?: () => Promise<OwnerReference | undefined>;
   readonly logger?: Logger;
 }
 
@@ -91,7 +96,14 @@ export class LeaseRenewer {
     const { client, namespace, holder, periodMs } = this.o;
     for (let attempt = 0; ; attempt++) {
       const current = await client.get<Lease>('coordination.k8s.io/v1', 'Lease', LEASE_NAME, namespace);
-      const next = renewedLease(current, { namespace, holder, periodMs, now: new Date() });
+      const owner = await this.o.owner?.();
+      const next = renewedLease(current, {
+        namespace,
+        holder,
+        periodMs,
+        now: new Date(),
+        ...(owner ? { owner } : {}),
+      });
       try {
         const out = current ? await client.update(next) : await client.create(next);
         this.lastOk = Date.now();

@@ -8,6 +8,9 @@
  * namespace on the managed cluster. Renews at a random 20–25 % of remaining lifetime, when the
  * subject changes or the certificate is gone, optionally when the CA bundle changes, and
  * stops creating CSRs while 10 or more are pending for the addon (upstream's threshold).
+ * Two tier-1 shortcuts, not upstream (e2e/real/DIFFERENCES.md 6, 7): OCM v1.2.0's agent looks
+ * at its certificate only on events and a 5-minute resync (here: every `checkPeriodMs`),
+ * and never re-requests because the CA bundle changed (here: the `caBundle` option).
  */
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '@ocm-fl/common/api/meta.js';

@@ -8,6 +8,7 @@ import type { KubeObject } from '@ocm-fl/common/api/meta.js';
 import {
   ADDON_API_VERSION,
   WORK_API_VERSION,
+  type ConfigReference,
   type ManagedClusterAddOn,
   type ManifestWork,
   type ManifestWorkSpec,
@@ -22,6 +23,22 @@ import { goJson } from '../config/resolve.js';
 import { AGENT_OBJECTS } from './types.js';
 
 export const CONTENT_HASH_ANNOTATION = 'federated-learning.open-cluster-management.io/content-hash';
+/** work/v1 ManifestConfigSpecHashAnnotationKey: OCM's addon manager decides Progressing from it. */
+export const CONFIG_SPEC_HASH_ANNOTATION = 'open-cluster-management.io/config-spec-hash';
+
+/**
+ * The annotation value addon-framework's agentdeploy writes: JSON (Go map key order) of
+ * `<resource>.<group>/<namespace>/<name>` → spec hash of each desired config.
+ */
+export function configSpecHashValue(refs: readonly ConfigReference[]): string {
+  const m: Record<string, string> = {};
+  for (const r of refs) {
+    if (!r.desiredConfig) continue;
+    const res = r.group ? `${r.resource}.${r.group}` : r.resource;
+    m[`${res}/${r.desiredConfig.namespace ?? ''}/${r.desiredConfig.name}`] = r.desiredConfig.specHash;
+  }
+  return goJson(m);
+}
 
 export function contentHash(spec: ManifestWorkSpec): string {
   return createHash('sha256').update(goJson(spec)).digest('hex');
@@ -44,6 +61,7 @@ export function renderManifestWork(
   addon: ManagedClusterAddOn,
   manifests: readonly KubeObject[],
   installNamespace: string,
+  configRefs: readonly ConfigReference[] = [],
 ): ManifestWork {
   const { name, namespace, uid } = addon.metadata;
   if (!namespace || !name || !uid) throw new Error('addon.metadata: name, namespace and uid are required');
@@ -69,7 +87,10 @@ export function renderManifestWork(
       name: DEPLOY_WORK_NAME,
       namespace,
       labels: { [ADDON_NAME_LABEL]: ADDON_NAME },
-      annotations: { [CONTENT_HASH_ANNOTATION]: contentHash(spec) },
+      annotations: {
+        [CONTENT_HASH_ANNOTATION]: contentHash(spec),
+        ...(configRefs.length ? { [CONFIG_SPEC_HASH_ANNOTATION]: configSpecHashValue(configRefs) } : {}),
+      },
       ownerReferences: [
         {
           apiVersion: ADDON_API_VERSION,

@@ -25,7 +25,8 @@ const RBAC = 'rbac.authorization.k8s.io/v1';
  * trainer/trainer-driver.ts): its Lease; task list/watch/get and status update; the trainer
  * Jobs and the per-round token Secrets (`fl-<task>-r<round>`, names unknown in advance, so
  * get/list/create/delete cannot be restricted by name; this also covers reading its own
- * client-cert Secret, which it normally takes from the mounted volume). Jobs are polled, not
+ * client-cert Secret, which it normally takes from the mounted volume); its config ConfigMap,
+ * read only for its UID, to own the Lease (so GC deletes the Lease on disable). Jobs are polled, not
  * watched; Pods, logs and Events are not read or written by the agent.
  */
 export function agentRoleRules(): PolicyRule[] {
@@ -37,6 +38,12 @@ export function agentRoleRules(): PolicyRule[] {
       resources: ['leases'],
       verbs: ['get', 'update'],
       resourceNames: [LEASE_NAME],
+    },
+    {
+      apiGroups: [''],
+      resources: ['configmaps'],
+      verbs: ['get'],
+      resourceNames: [AGENT_OBJECTS.configConfigMap],
     },
     { apiGroups: [FL_GROUP], resources: [TASK_PLURAL], verbs: ['get', 'list', 'watch'] },
     { apiGroups: [FL_GROUP], resources: [`${TASK_PLURAL}/status`], verbs: ['update'] },

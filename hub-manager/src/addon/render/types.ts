@@ -6,6 +6,7 @@ import type {
   ManagedClusterAddOn,
   ResourceRequirements,
 } from '@ocm-fl/common/api/ocm.js';
+import { AGENT_CONFIG_CONFIGMAP } from '@ocm-fl/common/names.js';
 
 export interface AgentRenderSettings {
   /** Agent image before mirroring (the hub-manager's `--agent-image`). */
@@ -41,7 +42,7 @@ export const AGENT_OBJECTS = {
   role: 'fl-agent',
   clusterRole: 'open-cluster-management:federated-learning:agent',
   caConfigMap: 'fl-agent-ca',
-  configConfigMap: 'fl-agent-config',
+  configConfigMap: AGENT_CONFIG_CONFIGMAP,
   proxyCaConfigMap: 'fl-agent-proxy-ca',
   handoffService: 'fl-agent-handoff',
 } as const;
