@@ -9,8 +9,8 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
@@ -55,7 +55,21 @@ export async function sweepSlot(n: number): Promise<void> {
   for (const ns of stdout.split('\n').map((l) => l.split(' ')[0] ?? ''))
     if (ns.startsWith(`fl${n}-`)) await ip('netns', 'delete', ns).catch(() => undefined);
   await ip('link', 'delete', `flbr${n}`).catch(() => undefined);
+  // runc removes each container's cgroup but not the slot's parent (`/ocm-fl/<n>` per controller).
+  for (const parent of cgroupParents(n)) {
+    await rmdir(parent).catch(() => undefined);
+    await rmdir(dirname(parent)).catch(() => undefined); // `/ocm-fl` too, once no slot uses it
+  }
   await rm(dir, { recursive: true, force: true });
+}
+
+/** The slot's cgroup directories (cgroup v1 controllers or the v2 unified tree) that exist. */
+export function cgroupParents(n: number): string[] {
+  const root = '/sys/fs/cgroup';
+  const trees = existsSync(join(root, 'cgroup.controllers'))
+    ? [root]
+    : readdirSync(root).map((c) => join(root, c));
+  return trees.map((t) => join(t, 'ocm-fl', String(n))).filter((d) => existsSync(d));
 }
 
 /** Sweep every slot whose owner process is gone. */

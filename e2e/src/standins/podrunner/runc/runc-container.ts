@@ -1,13 +1,14 @@
 /**
  * One container under runc: an overlay mount (the image rootfs read-only below, the container's
- * own writable layer above), an OCI bundle, and `runc run` in the foreground so its exit code is
- * the container's and its stdout/stderr go straight to the log file. Stop is SIGTERM, then
+ * own writable layer above), an OCI bundle, and `runc run --keep` in the foreground so its exit code
+ * is the container's and its stdout/stderr go straight to the log file (kept until read: the
+ * memory cgroup tells whether the kernel OOM-killed it). Stop is SIGTERM, then
  * SIGKILL after the grace period, as the kubelet does; everything is removed on exit.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Exit } from '../process.js';
 import { runtimeSpec, type SpecInput } from './container-spec.js';
@@ -81,9 +82,16 @@ export class RuncContainer {
         `lowerdir=${o.lower},upperdir=${upper},workdir=${work}`,
         o.rootfsMount,
       ]);
-      // Mount points for volumes must exist in the rootfs; create them in the writable layer.
-      for (const m of o.spec.mounts)
-        await mkdir(join(o.rootfsMount, m.destination), { recursive: true }).catch(() => undefined);
+      // Mount points must exist in the rootfs (a file for a file, a directory for a directory);
+      // create them in the writable layer.
+      for (const m of o.spec.mounts) {
+        const at = join(o.rootfsMount, m.destination);
+        if ((await stat(m.source)).isDirectory()) await mkdir(at, { recursive: true }).catch(() => undefined);
+        else {
+          await mkdir(dirname(at), { recursive: true }).catch(() => undefined);
+          if (!existsSync(at)) await writeFile(at, '');
+        }
+      }
       await mkdir(join(o.rootfsMount, o.spec.process.cwd), { recursive: true }).catch(() => undefined);
       await writeFile(
         join(bundle, 'config.json'),
@@ -93,7 +101,7 @@ export class RuncContainer {
       exit = await new Promise<Exit>((resolve) => {
         const fd = openSync(o.logFile, 'a');
         try {
-          const child = spawn('runc', ['--root', o.runcRoot, 'run', '--bundle', bundle, o.id], {
+          const child = spawn('runc', ['--root', o.runcRoot, 'run', '--keep', '--bundle', bundle, o.id], {
             stdio: ['ignore', fd, fd],
           });
           this.child = child;

@@ -15,12 +15,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeClient } from '@ocm-fl/common/kube/client.js';
 import { startApiServer, type ApiServer } from '../../../apiserver/index.js';
-import { buildImages, defaultPaths } from '../../../images/build.js';
+import { overrideImage } from '@ocm-fl/hub-manager/addon/config/registries.js';
+import { buildahArgs, buildImages, defaultPaths } from '../../../images/build.js';
+import { archiveName, mirrorScript } from '../../../images/bundle.js';
 import { startRegistry, type Registry } from '../../../images/registry.js';
 import { REPO_ROOT } from '../../../scenarios/images.js';
 import { waitFor as waitWithin } from '../../testing/wait.js';
 import { PodRunner } from '../pod-runner.js';
 import type { Pod, PodSpec } from '../types.js';
+import { cgroupParents } from './host-slot.js';
 import { runcUnavailable, startRuncRuntime, type RuncRuntime } from './runtime.js';
 
 const exec = promisify(execFile);
@@ -175,7 +178,11 @@ suite('runc pod runtime', () => {
     });
     expect(ip).toMatch(/^10\.213\.\d+\.\d+$/);
     // Without automountServiceAccountToken: false the (tier-1) service-account credential is mounted.
-    expect(await logOf('web')).toContain('sa=true /var/run/secrets/kubernetes.io/serviceaccount/kubeconfig');
+    await waitFor('web logged', async () =>
+      (await logOf('web').catch(() => '')).includes(
+        'sa=true /var/run/secrets/kubernetes.io/serviceaccount/kubeconfig',
+      ),
+    );
     const get = (): Promise<string> =>
       fetch(`http://${ip}:8080/`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.text());
     await waitFor('served', async () => (await get().catch(() => '')) === 'cert-v1');
@@ -228,6 +235,86 @@ suite('runc pod runtime', () => {
     expect(pull.message).toContain(registry.host);
   });
 
+  it('air gap: the bundle mirrored into a site registry serves pods with the public registry stopped', async () => {
+    // The site's side of `make bundle`: the archive and mirror.sh, for the trainer image only.
+    const bundle = await mkdtemp(join(tmpdir(), 'bundle-'));
+    const site = await startRegistry(join(bundle, 'site-registry'), bundle);
+    const siteServer = await startApiServer({ name: 'site' });
+    const siteClient = KubeClient.fromKubeConfig(siteServer.kubeConfig());
+    let siteRuntime: RuncRuntime | undefined;
+    let siteRunner: PodRunner | undefined;
+    try {
+      await exec('mkdir', ['-p', join(bundle, 'images')]);
+      await exec('buildah', [
+        ...buildahArgs(defaultPaths(REPO_ROOT).cacheDir),
+        'push',
+        '--quiet',
+        IMAGE,
+        `oci-archive:${join(bundle, 'images', archiveName(IMAGE))}:${IMAGE}`,
+      ]);
+      await writeFile(join(bundle, 'mirror.sh'), mirrorScript([IMAGE]));
+      const { stdout } = await exec('bash', [
+        join(bundle, 'mirror.sh'),
+        site.host,
+        '--dest-tls-verify=false',
+      ]);
+      const mirror = /mirror: (\S+)/.exec(stdout)?.[1] ?? '';
+      expect(mirror).toBe(`${site.host}/open-cluster-management`);
+      await registry.stop(); // the "public" registry is gone from here on
+      // What the addon's AddOnDeploymentConfig `registries` rewrite makes of the image names.
+      const registries = [{ source: 'quay.io/open-cluster-management', mirror }];
+      siteRuntime = await startRuncRuntime({ cacheDir: defaultPaths(REPO_ROOT).cacheDir, mirrors: {} });
+      siteRunner = new PodRunner({
+        name: 'site',
+        client: siteClient,
+        rootDir: bundle,
+        images: {},
+        launcher: siteRuntime.launcher,
+      });
+      await siteRunner.start();
+      const pod = (name: string, image: string): Pod => ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: 'default' },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [{ name: 'main', image, command: node('console.log("from the mirror")') }],
+        },
+      });
+      await siteClient.create(pod('trainer', overrideImage(registries, IMAGE)));
+      await siteClient.create(
+        pod(
+          'missing',
+          overrideImage(registries, 'quay.io/open-cluster-management/federated-learning-flower-x:latest'),
+        ),
+      );
+      await waitWithin(
+        'trainer ran from the mirror',
+        async () =>
+          (await siteClient.get<Pod>('v1', 'Pod', 'trainer', 'default'))?.status?.phase === 'Succeeded',
+        180_000,
+        100,
+      );
+      const w = await waitWithin(
+        'missing image backs off',
+        async () => {
+          const st = (await siteClient.get<Pod>('v1', 'Pod', 'missing', 'default'))?.status
+            ?.containerStatuses?.[0]?.state.waiting;
+          return st?.reason === 'ImagePullBackOff' ? st : undefined;
+        },
+        180_000,
+        100,
+      );
+      expect(w.message).toContain(`${site.host}/open-cluster-management/federated-learning-flower-x:latest`);
+    } finally {
+      await siteRunner?.stop();
+      await siteRuntime?.close();
+      await site.stop();
+      await siteServer.close();
+      await rm(bundle, { recursive: true, force: true });
+    }
+  });
+
   it('restarts a crashing container and, once stopped, leaves no container, mount or namespace behind', async () => {
     await createPod('crash', {
       restartPolicy: 'Always',
@@ -245,5 +332,6 @@ suite('runc pod runtime', () => {
     expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(runtime.slot.dir);
     expect((await exec('ip', ['-o', 'link'])).stdout).not.toContain(`flbr${n}`);
     expect(existsSync(runtime.slot.runcRoot)).toBe(false);
+    expect(cgroupParents(n)).toEqual([]);
   });
 });
