@@ -165,6 +165,26 @@ async function buildOne(
 export const onRegistry = (ref: string, host: string): string =>
   `${host}/${ref.split('/').slice(1).join('/')}`;
 
+/** The manifest digest the registry serves for `ref`, if any. */
+async function registryDigest(host: string, ref: string): Promise<string | undefined> {
+  const [path = '', tag = 'latest'] = ref.split('/').slice(1).join('/').split(':');
+  const r = await fetch(`http://${host}/v2/${path}/manifests/${tag}`, {
+    method: 'HEAD',
+    headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+  }).catch(() => undefined);
+  return r?.ok ? (r.headers.get('docker-content-digest') ?? undefined) : undefined;
+}
+
+/** Whether the local image is still the one recorded with `digest` (by the stamp's image id). */
+async function localDigest(p: Paths, ref: string, digest: string | undefined): Promise<string | undefined> {
+  const img = discoverImages(p.repoRoot).find((i) => i.ref === ref);
+  if (!img || !digest) return undefined;
+  const stampFile = join(p.cacheDir, 'stamps', `${img.dir.replaceAll('/', '_')}.json`);
+  if (!existsSync(stampFile)) return undefined;
+  const stamp = JSON.parse(readFileSync(stampFile, 'utf8')) as Stamp & { pushed?: string };
+  return stamp.pushed === digest && stamp.imageId === (await imageId(p, ref)) ? digest : undefined;
+}
+
 export async function buildImages(
   p: Paths,
   log: (s: string) => void = (s) => console.log(s),
@@ -194,7 +214,16 @@ export async function buildImages(
   const registry = await startRegistry(p.registryDir, p.cacheDir);
   const digests: Record<string, string> = {};
   try {
+    const previous = existsSync(p.out)
+      ? (JSON.parse(readFileSync(p.out, 'utf8')) as Record<string, string>)
+      : {};
     for (const img of ok) {
+      // Already there (same digest as recorded, e.g. nothing was rebuilt): no push.
+      const have = await registryDigest(registry.host, img.ref);
+      if (have && have === previous[img.ref] && have === (await localDigest(p, img.ref, previous[img.ref]))) {
+        digests[img.ref] = have;
+        continue;
+      }
       const digestFile = join(p.cacheDir, 'digest');
       await buildah(p, [
         'push',
@@ -206,6 +235,15 @@ export async function buildImages(
         `docker://${onRegistry(img.ref, registry.host)}`,
       ]);
       digests[img.ref] = readFileSync(digestFile, 'utf8').trim();
+      const stampFile = join(p.cacheDir, 'stamps', `${img.dir.replaceAll('/', '_')}.json`);
+      if (existsSync(stampFile))
+        writeFileSync(
+          stampFile,
+          JSON.stringify({
+            ...(JSON.parse(readFileSync(stampFile, 'utf8')) as Stamp),
+            pushed: digests[img.ref],
+          }),
+        );
     }
   } finally {
     await registry.stop();

@@ -93,7 +93,7 @@ suite('runc pod runtime', () => {
       serviceAccountKubeconfig: join(dir, 'sa-kubeconfig'),
     });
     await runner.start();
-  }, 900_000);
+  }, 1_800_000); // a fresh clone builds every image here (about 10 minutes on a loaded machine)
 
   afterAll(async () => {
     await runner?.stop();
@@ -122,6 +122,7 @@ suite('runc pod runtime', () => {
             console.log('sa=' + fs.existsSync('/var/run/secrets/kubernetes.io/serviceaccount'));
             console.log('host=' + fs.existsSync(${JSON.stringify(REPO_ROOT)}) + '/' + fs.existsSync(${JSON.stringify(dir)}));
             console.log('args=' + process.argv.slice(1).join(','));
+            console.log('creds=' + Object.keys(process.env).filter((k) => /KEY|CERT|TOKEN|KUBECONFIG|PASSWORD/.test(k)).join(','));
             process.exit(3);
           `),
           args: ['$(GREETING)-arg'],
@@ -154,6 +155,9 @@ suite('runc pod runtime', () => {
     expect(log).toContain('sa=false');
     expect(log).toContain('host=false/false');
     expect(log).toContain('args=hello-arg');
+    // Isolation: no credentials in the environment; `host=false/false` above: neither the repo
+    // nor the runner's directory (every pod's volumes) is visible.
+    expect(log).toContain('creds=\n');
   });
 
   it('gives each pod its own IP reachable from the host, hot-reloads a Secret, and cuts and restores its network', async () => {

@@ -1,7 +1,6 @@
 /**
- * Choosing the pod runtime: runc when this host can run it (root, runc/skopeo/umoci installed,
- * overlayfs, network namespaces), local processes otherwise; `FL_POD_RUNTIME=runc|process`
- * forces one. Whatever is chosen is reported with its reason, so every run says which mode it used.
+ * The runc pod runtime as a unit: whether this host can run it (root, runc/skopeo/umoci,
+ * overlayfs) and starting/closing it (a host slot plus an image store).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -13,8 +12,6 @@ import { ImageStore } from './image-store.js';
 import { RuncLauncher } from './runc-launcher.js';
 
 const exec = promisify(execFile);
-
-export type RuntimeMode = 'runc' | 'process';
 
 /** Why runc cannot run pods here, or undefined when it can. */
 export async function runcUnavailable(): Promise<string | undefined> {
@@ -30,28 +27,6 @@ export async function runcUnavailable(): Promise<string | undefined> {
   }
   if (!readFileSync('/proc/filesystems', 'utf8').includes('overlay')) return 'the kernel has no overlayfs';
   return undefined;
-}
-
-export interface RuntimeChoice {
-  mode: RuntimeMode;
-  reason: string;
-}
-
-/** `FL_POD_RUNTIME` (runc|process|auto) against what the host can do; default `fallback`. */
-export async function chooseRuntime(
-  requested = process.env.FL_POD_RUNTIME,
-  fallback: RuntimeMode = 'process',
-): Promise<RuntimeChoice> {
-  const want = requested && requested !== 'auto' ? requested : fallback;
-  if (want !== 'runc' && want !== 'process')
-    throw new Error(`FL_POD_RUNTIME must be runc, process or auto, not "${want}"`);
-  if (want === 'process')
-    return { mode: 'process', reason: requested === 'process' ? 'FL_POD_RUNTIME=process' : 'default' };
-  const why = await runcUnavailable();
-  if (why && requested === 'runc') throw new Error(`FL_POD_RUNTIME=runc but ${why}`);
-  return why
-    ? { mode: 'process', reason: why }
-    : { mode: 'runc', reason: requested === 'runc' ? 'FL_POD_RUNTIME=runc' : 'default' };
 }
 
 export interface RuncRuntime {
