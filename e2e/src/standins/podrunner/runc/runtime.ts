@@ -3,7 +3,7 @@
  * overlayfs) and starting/closing it (a host slot plus an image store).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,12 +17,20 @@ const exec = promisify(execFile);
 export async function runcUnavailable(): Promise<string | undefined> {
   if (process.platform !== 'linux') return `runc needs Linux (this is ${process.platform})`;
   if (process.getuid?.() !== 0) return 'runc pods need root (network namespaces, overlay mounts)';
-  for (const tool of ['runc', 'skopeo', 'umoci', 'ip']) {
+  // buildah and docker-registry too: the images these pods run come from `make images`.
+  const tools: [string, string][] = [
+    ['runc', '--version'],
+    ['skopeo', '--version'],
+    ['umoci', '--version'],
+    ['ip', '-V'],
+    ['buildah', '--version'],
+    ['docker-registry', '--version'],
+  ];
+  for (const [tool, flag] of tools) {
     try {
-      await exec(tool, ['--version']);
+      await exec(tool, [flag]);
     } catch {
-      if (tool !== 'ip' || (!existsSync('/usr/sbin/ip') && !existsSync('/sbin/ip')))
-        return `${tool} is not installed (e2e/scripts/system-deps.sh installs it)`;
+      return `${tool} is not installed (e2e/scripts/system-deps.sh installs it)`;
     }
   }
   if (!readFileSync('/proc/filesystems', 'utf8').includes('overlay')) return 'the kernel has no overlayfs';
