@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NPM_STAMP := node_modules/.install-stamp
 
-.PHONY: deps build test lint demo e2e e2e-real bench clean control-plane
+.PHONY: deps build test lint demo e2e e2e-real bench clean control-plane images bundle
 
 # npm ci only when the lock file changed since the last install.
 $(NPM_STAMP): package-lock.json package.json
@@ -32,6 +32,15 @@ e2e: deps
 
 e2e-real: deps
 	bash e2e/real/run.sh
+
+# Every Dockerfile built offline with buildah from host-made base images, pushed to the local
+# registry (.cache/registry); digests in out/images.json. Nothing changed → no-op.
+images: deps
+	npx tsx e2e/src/images/main.ts
+
+# Offline bundle for an air-gapped site: chart, images as OCI archives, mirror script.
+bundle: deps
+	npx tsx e2e/src/images/bundle-main.ts
 
 bench: deps
 	mkdir -p bench-out

@@ -19,6 +19,16 @@ const CLUSTERS = ['cluster1', 'cluster2', 'cluster3'];
 const OUT = join(REPO_ROOT, 'demo-out');
 const keep = process.argv.includes('--keep');
 const say = (s: string): void => void process.stdout.write(`${s}\n`);
+/**
+ * The demo's pods run as local processes: its hub-manager, agents and trainers reach the
+ * embedded API servers and each other on 127.0.0.1, which a runc pod's own network namespace
+ * does not see (the runc runtime itself: standins/podrunner/runc/, tested by runc-pods.slow.test.ts).
+ */
+const POD_RUNTIME = {
+  podRuntime: 'process',
+  podRuntimeReason:
+    'the embedded control plane listens on 127.0.0.1 only, which runc pods (own network namespace) cannot reach',
+} as const;
 
 async function main(): Promise<number> {
   const t0 = Date.now();
@@ -30,6 +40,7 @@ async function main(): Promise<number> {
     .clear()
     .add(new (await import('winston')).default.transports.File({ filename: join(OUT, 'demo.log') }));
   say('Starting the embedded hub and 3 managed clusters (API servers, OCM stand-ins, pod runners)...');
+  say(`pod runtime: ${POD_RUNTIME.podRuntime} (${POD_RUNTIME.podRuntimeReason})`);
   const env = await startFlEnvironment({
     logger,
     workDir: join(OUT, 'fleet'),
@@ -57,7 +68,7 @@ async function main(): Promise<number> {
       `FederatedLearning ${fl.metadata.namespace}/${fl.metadata.name}: FedAvg, ${fl.spec?.server?.rounds} rounds, trainer ${fl.spec?.client?.image}`,
     );
     const final = await follow(env.fleet.hubClient, fl, 600_000);
-    const summary = summarize(final, CLUSTERS, (Date.now() - t0) / 1000);
+    const summary = { ...summarize(final, CLUSTERS, (Date.now() - t0) / 1000), ...POD_RUNTIME };
     say(formatSummary(summary));
     await writeFile(join(OUT, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
     say(`wrote ${join('demo-out', 'summary.json')} (component logs: demo-out/demo.log)`);

@@ -31,6 +31,9 @@ export interface LaunchContext {
   serviceAccountKubeconfig?: string;
 }
 
+/** What the container's env is resolved from. */
+export type EnvContext = Omit<LaunchContext, 'image' | 'podRoot'>;
+
 export interface Launch {
   argv: string[];
   env: Record<string, string>;
@@ -97,7 +100,7 @@ function keyRef(
   return data[ref.key];
 }
 
-function envValue(pod: Pod, e: EnvVar, ctx: LaunchContext): string | undefined {
+function envValue(pod: Pod, e: EnvVar, ctx: EnvContext): string | undefined {
   const vf = e.valueFrom;
   if (!vf) return e.value ?? '';
   if (vf.configMapKeyRef)
@@ -115,9 +118,16 @@ export function expandVars(s: string, env: Readonly<Record<string, string>>): st
   });
 }
 
-export function containerLaunch(pod: Pod, c: Container, ctx: LaunchContext): Launch {
-  const rewrite = pathRewriter(ctx.podRoot, c, ctx.image.cwd);
-  // The image's own ENV describes the image, not the pod: it is never rewritten.
+/**
+ * The container's own environment as the kubelet resolves it (envFrom, then env with `$(VAR)`
+ * expansion), each value passed through `rewrite`; without the image's ENV.
+ */
+export function containerEnv(
+  pod: Pod,
+  c: Container,
+  ctx: EnvContext,
+  rewrite: (s: string) => string = (s) => s,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const src of c.envFrom ?? []) {
     const name = src.configMapRef?.name ?? src.secretRef?.name ?? '';
@@ -133,6 +143,13 @@ export function containerLaunch(pod: Pod, c: Container, ctx: LaunchContext): Lau
     if (v !== undefined) env[e.name] = expandVars(v, env);
   }
   for (const k of Object.keys(env)) env[k] = rewrite(env[k] ?? '');
+  return env;
+}
+
+export function containerLaunch(pod: Pod, c: Container, ctx: LaunchContext): Launch {
+  const rewrite = pathRewriter(ctx.podRoot, c, ctx.image.cwd);
+  // The image's own ENV describes the image, not the pod: it is never rewritten.
+  const env = containerEnv(pod, c, ctx, rewrite);
   for (const [k, v] of Object.entries(ctx.image.env ?? {})) env[k] ??= v;
   env.POD_ROOT = ctx.podRoot;
   env.POD_IP ??= ctx.podIP;

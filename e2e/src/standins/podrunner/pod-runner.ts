@@ -1,10 +1,11 @@
 /**
- * Tier-1 "kubelet + workload controllers": runs the containers of Pods whose image the registry
- * knows as local processes, creates the Pods of Deployments (restart with backoff, rollout on
+ * Tier-1 "kubelet + workload controllers": runs the containers of Pods (as runc containers or
+ * local processes, see launcher.ts), creates the Pods of Deployments (restart with backoff, rollout on
  * template change by replacing pods) and Jobs (parallelism 1, backoffLimit,
  * activeDeadlineSeconds, ttlSecondsAfterFinished), and writes Pod, Deployment and Job status so
  * kubectl and the controllers see what runs. An unknown image leaves the Pod Pending with
- * ErrImagePull. See container-env.ts for how paths and ports map to the local machine.
+ * ErrImagePull. In process mode see container-env.ts for how paths and ports map to the
+ * local machine; in runc mode (runc/runc-launcher.ts) each pod has its own network namespace.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
@@ -17,20 +18,22 @@ import { objectKey, parseKey } from '@ocm-fl/common/kube/paths.js';
 import type { Logger } from '@ocm-fl/common/logger.js';
 import { silentLogger } from '@ocm-fl/common/logger.js';
 import { sameJson } from '../same-json.js';
-import { ContainerConfigError, containerLaunch } from './container-env.js';
-import { resolveImage, type ImageRegistry } from './images.js';
+import { ContainerConfigError } from './container-env.js';
+import type { ImageRegistry } from './images.js';
+import { ProcessLauncher, type ContainerLauncher } from './launcher.js';
 import { podStatus, iso, terminatedState, type ContainerRun, type PodRun } from './pod-state.js';
-import { ContainerProcess } from './process.js';
-import { allocatePodIp } from './pod-ip.js';
 import type { Deployment, Job, Pod, PodTemplate } from './types.js';
-import { materializeVolumes, mountContainer } from './volumes.js';
+import { materializeVolumes } from './volumes.js';
 import { deploymentStatus, jobExpiry, jobStatus, nextJobAction, viewJobPods } from './workload-status.js';
 
 export interface PodRunnerOptions {
   /** Name for logs and the pod directory (cluster name, or "hub"). */
   name: string;
   client: KubeClient;
+  /** Process mode: image → local program. Ignored when `launcher` is given. */
   images: ImageRegistry;
+  /** How containers run; default local processes from `images`. */
+  launcher?: ContainerLauncher;
   /** Pod directories go under `<rootDir>/pods/<ns>/<pod>`, PVCs under `<rootDir>/pvc/<ns>/<claim>`. */
   rootDir: string;
   /** First restart delay of a crashed container (doubling, capped at 30 s); kubelet uses 10 s. */
@@ -60,10 +63,12 @@ export class PodRunner {
   private readonly queue: KeyedQueue;
   private readonly runs = new Map<string, PodRun>();
   private readonly log: Logger;
+  private readonly launcher: ContainerLauncher;
   private stopped = false;
 
   constructor(private readonly o: PodRunnerOptions) {
     this.log = (o.logger ?? silentLogger).child({ component: 'pod-runner', cluster: o.name });
+    this.launcher = o.launcher ?? new ProcessLauncher(o.images);
     const c = o.client;
     this.pods = new Informer(c, 'v1', 'Pod', { logger: this.log });
     this.deployments = new Informer(c, 'apps/v1', 'Deployment', { logger: this.log });
@@ -97,7 +102,13 @@ export class PodRunner {
     this.secrets.onChange(volumeChanged('secret'));
   }
 
+  /** Which runtime runs the containers: `runc` or `process`. */
+  get mode(): ContainerLauncher['mode'] {
+    return this.launcher.mode;
+  }
+
   async start(): Promise<void> {
+    this.log.info('pod runtime', { mode: this.launcher.mode });
     await Promise.all([this.configMaps.start(), this.secrets.start()]);
     await this.pods.start();
     await Promise.all([this.deployments.start(), this.jobs.start()]);
@@ -125,6 +136,22 @@ export class PodRunner {
   /** Local directory of a running pod (tests read logs from `<dir>/logs/<container>.log`). */
   podDir(namespace: string, name: string): string {
     return join(this.o.rootDir, 'pods', namespace, name);
+  }
+
+  /**
+   * Fault injection: cut (`up: false`) or restore one running pod's network, or every running
+   * pod's when `name` is omitted (a whole cluster partitioned). Needs a runtime with a network
+   * namespace per pod (runc); the process runtime has no network of its own to cut.
+   */
+  async setNetwork(up: boolean, namespace?: string, name?: string): Promise<void> {
+    if (!this.launcher.setPodNetwork)
+      throw new Error(`the ${this.launcher.mode} pod runtime cannot cut a pod's network (use runc)`);
+    const runs =
+      namespace !== undefined && name !== undefined
+        ? [this.runs.get(`${namespace}/${name}`)]
+        : [...this.runs.values()];
+    if (runs.some((r) => !r)) throw new Error(`pod ${namespace}/${name} is not running here`);
+    for (const r of runs) await this.launcher.setPodNetwork(r!, up);
   }
 
   private async reconcile(key: string): Promise<void | { requeueAfterMs: number }> {
@@ -163,15 +190,17 @@ export class PodRunner {
     await rm(dir, { recursive: true, force: true });
     await mkdir(join(dir, 'logs'), { recursive: true });
     await mkdir(join(dir, 'root'), { recursive: true });
-    return {
+    const run: PodRun = {
       uid: pod.metadata.uid ?? '',
       dir,
       root: join(dir, 'root'),
-      ip: allocatePodIp(),
+      ip: '',
       startTime: iso(),
       containers: new Map(),
       stopping: false,
     };
+    await this.launcher.setUpPod(run, pod);
+    return run;
   }
 
   private sources(ns: string): {
@@ -201,14 +230,9 @@ export class PodRunner {
   /** Resolve images, write volumes (refresh on change), start containers that have not started. */
   private async prepareAndStart(pod: Pod, run: PodRun): Promise<void> {
     const containers = pod.spec?.containers ?? [];
-    const unknown = [...(pod.spec?.initContainers ?? []), ...containers].find(
-      (c) => !resolveImage(this.o.images, c.image),
-    );
-    if (unknown) {
-      run.waiting = {
-        reason: 'ErrImagePull',
-        message: `image "${unknown.image}" is not known to the tier-1 pod runner (no local program registered for it)`,
-      };
+    const notReady = await this.launcher.prepareImages(pod, run);
+    if (notReady) {
+      run.waiting = notReady;
       return;
     }
     const src = this.sources(pod.metadata.namespace ?? '');
@@ -222,13 +246,7 @@ export class PodRunner {
       );
       for (const c of containers) {
         if (run.containers.has(c.name)) continue;
-        await mountContainer(run.root, c, run.layout);
-        containerLaunch(pod, c, {
-          podRoot: run.root,
-          podIP: run.ip,
-          image: resolveImage(this.o.images, c.image)!,
-          ...src,
-        });
+        await this.launcher.configure(pod, run, c, src);
       }
     } catch (e) {
       if (!(e instanceof ContainerConfigError)) throw e;
@@ -258,21 +276,23 @@ export class PodRunner {
       return false;
     }
     const spec = inits[init.next]!;
-    await mountContainer(run.root, spec, run.layout!);
-    const launch = containerLaunch(pod, spec, {
-      podRoot: run.root,
-      podIP: run.ip,
-      image: resolveImage(this.o.images, spec.image)!,
-      ...this.sources(pod.metadata.namespace ?? ''),
-    });
+    const src = this.sources(pod.metadata.namespace ?? '');
+    await this.launcher.configure(pod, run, spec, src);
     const key = `pod:${objectKey(pod)}`;
-    const proc = new ContainerProcess(launch, join(run.dir, 'logs', `${spec.name}.log`), (exit) => {
-      delete init.proc;
-      if (exit.code === 0) init.next++;
-      else if ((pod.spec?.restartPolicy ?? 'Always') === 'Never')
-        init.failed = { name: spec.name, exitCode: exit.code };
-      this.queue.enqueue(key);
-    });
+    const proc = this.launcher.start(
+      pod,
+      run,
+      spec,
+      src,
+      join(run.dir, 'logs', `${spec.name}.log`),
+      (exit) => {
+        delete init.proc;
+        if (exit.code === 0) init.next++;
+        else if ((pod.spec?.restartPolicy ?? 'Always') === 'Never')
+          init.failed = { name: spec.name, exitCode: exit.code };
+        this.queue.enqueue(key);
+      },
+    );
     init.proc = proc;
     run.waiting = { reason: 'PodInitializing', message: `init container ${spec.name} running` };
     this.log.info('init container started', { pod: objectKey(pod), container: spec.name, pid: proc.pid });
@@ -284,12 +304,6 @@ export class PodRunner {
     if (!spec || run.stopping) return;
     const prev = run.containers.get(name);
     const src = this.sources(pod.metadata.namespace ?? '');
-    const launch = containerLaunch(pod, spec, {
-      podRoot: run.root,
-      podIP: run.ip,
-      image: resolveImage(this.o.images, spec.image)!,
-      ...src,
-    });
     const cr: ContainerRun = prev ?? {
       spec,
       state: {},
@@ -300,7 +314,7 @@ export class PodRunner {
     };
     delete cr.restartTimer;
     const key = objectKey(pod);
-    const proc = new ContainerProcess(launch, join(run.dir, 'logs', `${name}.log`), (exit) => {
+    const proc = this.launcher.start(pod, run, spec, src, join(run.dir, 'logs', `${name}.log`), (exit) => {
       cr.ready = false;
       if (cr.probeTimer) clearInterval(cr.probeTimer);
       const terminated = terminatedState(exit, proc.startedAt);
@@ -327,7 +341,12 @@ export class PodRunner {
     cr.state = { running: { startedAt: iso(proc.startedAt) } };
     run.containers.set(name, cr);
     this.startProbe(pod, run, cr);
-    this.log.info('container started', { pod: key, container: name, pid: proc.pid, argv: launch.argv });
+    this.log.info('container started', {
+      pod: key,
+      container: name,
+      pid: proc.pid,
+      mode: this.launcher.mode,
+    });
   }
 
   private startProbe(pod: Pod, run: PodRun, cr: ContainerRun): void {
@@ -369,6 +388,7 @@ export class PodRunner {
       if (c.probeTimer) clearInterval(c.probeTimer);
     }
     await Promise.all([...run.containers.values()].map((c) => c.proc?.stop(graceMs)));
+    await this.launcher.tearDownPod(run);
     this.runs.delete(key);
     await rm(run.dir, { recursive: true, force: true });
   }

@@ -1,12 +1,14 @@
 /** In-memory state of the containers of one running pod and the Pod status derived from it (pure). */
 import { setCondition, type Condition } from '@ocm-fl/common/api/meta.js';
-import type { ContainerProcess, Exit } from './process.js';
+import type { ContainerHandle, Exit } from './process.js';
+import type { PulledImage } from './runc/image-store.js';
+import type { PodNetwork } from './runc/host-slot.js';
 import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from './types.js';
 import type { VolumeLayout } from './volumes.js';
 
 export interface ContainerRun {
   spec: Container;
-  proc?: ContainerProcess;
+  proc?: ContainerHandle;
   state: ContainerState;
   lastState: ContainerState;
   restartCount: number;
@@ -27,8 +29,13 @@ export interface PodRun {
   waiting?: { reason: string; message: string };
   containers: Map<string, ContainerRun>;
   stopping: boolean;
+  /** runc mode: the pod's network namespace and the images its containers run. */
+  net?: PodNetwork;
+  images?: Map<string, PulledImage>;
+  /** runc mode: failed pulls so far (the first is ErrImagePull, later ones ImagePullBackOff). */
+  pullFailures?: number;
   /** Init containers run one after another before the containers; `next` is the one to run. */
-  init?: { next: number; proc?: ContainerProcess; failed?: { name: string; exitCode: number } };
+  init?: { next: number; proc?: ContainerHandle; failed?: { name: string; exitCode: number } };
 }
 
 export const iso = (d = new Date()): string => d.toISOString().replace(/\.\d+Z$/, 'Z');
@@ -37,8 +44,15 @@ export function terminatedState(e: Exit, startedAt: Date): ContainerState {
   return {
     terminated: {
       exitCode: e.code,
-      reason: e.code === 0 ? 'Completed' : e.signal === 'spawn-error' ? 'StartError' : 'Error',
-      ...(e.signal ? { message: `signal ${e.signal}` } : {}),
+      reason:
+        e.code === 0
+          ? 'Completed'
+          : e.signal === 'spawn-error'
+            ? 'StartError'
+            : e.signal === 'OOMKilled'
+              ? 'OOMKilled'
+              : 'Error',
+      ...(e.signal && e.signal !== 'OOMKilled' ? { message: `signal ${e.signal}` } : {}),
       startedAt: iso(startedAt),
       finishedAt: iso(e.at),
     },

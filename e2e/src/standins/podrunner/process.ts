@@ -9,7 +9,15 @@ export interface Exit {
   at: Date;
 }
 
-export class ContainerProcess {
+/** A started container, whatever runs it (a local process or runc). */
+export interface ContainerHandle {
+  readonly startedAt: Date;
+  readonly running: boolean;
+  readonly pid: number | undefined;
+  stop(graceMs: number): Promise<void>;
+}
+
+export class ContainerProcess implements ContainerHandle {
   private child: ChildProcess | undefined;
   private exited: Promise<Exit>;
   readonly startedAt = new Date();

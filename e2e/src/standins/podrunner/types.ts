@@ -38,6 +38,14 @@ export interface Probe {
   failureThreshold?: number;
 }
 
+export interface SecurityContext {
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsNonRoot?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  allowPrivilegeEscalation?: boolean;
+}
+
 export interface Container {
   name: string;
   image: string;
@@ -49,6 +57,8 @@ export interface Container {
   volumeMounts?: VolumeMount[];
   ports?: { name?: string; containerPort: number; protocol?: string }[];
   readinessProbe?: Probe;
+  securityContext?: SecurityContext;
+  resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
 }
 
 export interface KeyToPath {
@@ -76,6 +86,7 @@ export interface PodSpec {
   terminationGracePeriodSeconds?: number;
   activeDeadlineSeconds?: number;
   nodeName?: string;
+  securityContext?: Pick<SecurityContext, 'runAsUser' | 'runAsGroup' | 'runAsNonRoot'> & { fsGroup?: number };
 }
 
 export interface ContainerState {

@@ -8,7 +8,7 @@
  * Each mountPath becomes a symlink under the pod root to its volume (or subPath).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readlink, rename, rm, symlink, writeFile, readdir, lstat } from 'node:fs/promises';
+import { chmod, mkdir, readlink, rename, rm, symlink, writeFile, readdir, lstat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ContainerConfigError } from './container-env.js';
 import type { Container, Volume } from './types.js';
@@ -71,7 +71,8 @@ export async function writeAtomic(dir: string, files: Record<string, string>): P
   const tsDir = join(dir, ts);
   for (const [path, content] of Object.entries(files)) {
     await mkdir(dirname(join(tsDir, path)), { recursive: true });
-    await writeFile(join(tsDir, path), content, { mode: 0o600 });
+    // 0644 as the kubelet's defaultMode: a container running as a non-root user reads them.
+    await writeFile(join(tsDir, path), content, { mode: 0o644 });
   }
   await mkdir(tsDir, { recursive: true });
   const dataLink = join(dir, '..data');
@@ -121,6 +122,9 @@ export async function materializeVolumes(
         `volume ${v.name}: only configMap, secret, emptyDir, hostPath and persistentVolumeClaim are supported`,
       );
     await mkdir(dir, { recursive: true });
+    // emptyDir and PVC directories are world-writable as the kubelet makes emptyDirs, so a
+    // container with any runAsUser can write them.
+    if (v.emptyDir || v.persistentVolumeClaim) await chmod(dir, 0o777);
     layout.dirs.set(v.name, dir);
   }
   return layout;
