@@ -5,6 +5,7 @@ need=()
 command -v openssl >/dev/null || need+=(openssl)
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
 command -v testssl >/dev/null || need+=(testssl.sh)
+/usr/bin/python3 -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)
 if ((${#need[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${need[*]} (run as root or install them)" >&2
@@ -13,3 +14,5 @@ if ((${#need[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+# The real Flower (framework: flower) in a virtualenv under .cache/, pinned, from PyPI.
+bash "$(dirname "$0")/flower-venv.sh"
