@@ -21,6 +21,7 @@ import {
   type LoadedCa,
 } from '@ocm-fl/common/pki/index.js';
 import { FlowerGateway } from '@ocm-fl/hub-manager/flower/gateway.js';
+import { flowerJobState, parseRunOutcome } from '@ocm-fl/hub-manager/flower/run-state.js';
 import { FlowerForwarder } from '@ocm-fl/spoke-agent/flower/forwarder.js';
 import { NODE_FILE_NAMES, nodeFiles, writeNodeFiles } from '@ocm-fl/spoke-agent/flower/node-files.js';
 import { flwr, flwrHome, freePort, startProcess, type Proc } from '../flower/processes.js';
@@ -261,4 +262,49 @@ describeFlower('Flower behind the gateway, real flwr 1.42', () => {
     expect(refused('PathNotAllowed', 'cluster1')).toBeGreaterThan(0);
     expect(forwarders[0]?.reloads).toBeGreaterThan(0);
   }, 600_000);
+
+  it('a run whose ServerApp fails is Failed with Flower’s own status', async () => {
+    // hidden=-1: the ServerApp raises while building the initial model.
+    const submitted = await flwr(
+      [
+        'run',
+        FLOWER_APP_DIR,
+        'local',
+        '--run-config',
+        'hidden=-1 min-available-clients=2',
+        '--format',
+        'json',
+      ],
+      { FLWR_HOME: home },
+      join(dir, 'flwr.log'),
+    );
+    const runId = /"run-id":\s*"?(\d+)/.exec(submitted.output)?.[1];
+    expect(runId).toBeDefined();
+    let outcome: ReturnType<typeof parseRunOutcome>;
+    await waitFor(
+      'failed run finished',
+      async () => {
+        const ls = await flwr(
+          ['ls', '--run-id', runId ?? '', '--format', 'json'],
+          { FLWR_HOME: home },
+          join(dir, 'flwr.log'),
+        );
+        outcome = parseRunOutcome(ls.output);
+        return outcome !== undefined;
+      },
+      300_000,
+      2_000,
+    );
+    expect(outcome?.status).toBe('finished:failed');
+    const state = flowerJobState({
+      jobId: 'ns/failed',
+      rounds: 3,
+      events: [],
+      nodes: {},
+      run: outcome!,
+      now: new Date(),
+    });
+    expect(state.phase).toBe('failed');
+    expect(state.message).toMatch(/^Flower run finished:failed/);
+  }, 400_000);
 });
