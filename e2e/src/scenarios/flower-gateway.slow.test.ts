@@ -305,6 +305,8 @@ describeFlower('Flower behind the gateway, real flwr 1.42', () => {
       now: new Date(),
     });
     expect(state.phase).toBe('failed');
-    expect(state.message).toMatch(/^Flower run finished:failed/);
+    expect(state.message).toMatch(
+      /^Flower run finished:failed: ServerApp failed with exception: negative dimensions/,
+    );
   }, 400_000);
 });
