@@ -4,11 +4,12 @@
  * Flower gateway (mTLS with the addon CA), and the MNIST Flower app trains across two
  * clusters. Each refusal goes through real Flower processes: an unselected cluster, a client
  * certificate from a foreign CA, a Control API call (`flwr ls`) from a cluster, a SuperNode key
- * used over another cluster's connection. A cluster's certificate is renewed mid-run.
+ * used over another cluster's connection. Mid-run, cluster1's certificate is renewed and the
+ * addon CA rotated (hub trusts old + new, cluster2 re-issued from the new CA).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, generateKeyPairSync, createPublicKey } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@ocm-fl/common/logger.js';
@@ -60,7 +61,6 @@ async function clientCert(
   await writeFile(`${keyFile}.tmp`, privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
   await writeFile(caFile, ca.certPem);
   // Replace atomically, as a Secret volume update does.
-  const { rename } = await import('node:fs/promises');
   await rename(`${keyFile}.tmp`, keyFile);
   await rename(`${certFile}.tmp`, certFile);
   return { certFile, keyFile, caFile };
@@ -196,7 +196,7 @@ afterAll(async () => {
 }, 60_000);
 
 describeFlower('Flower behind the gateway, real flwr 1.42', () => {
-  it('trains across the admitted clusters, refuses everything else, survives a certificate renewal', async () => {
+  it('trains across the admitted clusters, refuses everything else, survives certificate renewal and CA rotation', async () => {
     const id1 = await clientCert('cluster1', ca, 'cluster1');
     const id2 = await clientCert('cluster2', ca, 'cluster2');
     const site1 = await startSite('cluster1', id1);
@@ -231,6 +231,12 @@ describeFlower('Flower behind the gateway, real flwr 1.42', () => {
     // Renew cluster1's certificate once round 1 is in; the forwarder picks it up for round 2.
     await waitFor('round 1 reported', async () => (await events()).some((e) => e.event === 'round'), 300_000);
     await clientCert('cluster1', ca, 'cluster1');
+    // And rotate the addon CA: the hub trusts old + new, cluster2 gets a certificate from the new one.
+    const nextCa = loadCa(generateCa({ commonName: 'addon-ca-2' }));
+    await writeFile(join(dir, 'ca.crt.tmp'), ca.certPem + nextCa.certPem);
+    await rename(join(dir, 'ca.crt.tmp'), join(dir, 'ca.crt'));
+    await waitFor('gateway trusts the new CA', async () => gateway.reloads > 0, 30_000);
+    await clientCert('cluster2', nextCa, 'cluster2');
     await waitFor(
       'run completed',
       async () => (await events()).some((e) => e.event === 'completed'),
@@ -261,6 +267,7 @@ describeFlower('Flower behind the gateway, real flwr 1.42', () => {
     expect(ls.code).not.toBe(0);
     expect(refused('PathNotAllowed', 'cluster1')).toBeGreaterThan(0);
     expect(forwarders[0]?.reloads).toBeGreaterThan(0);
+    expect(forwarders[1]?.reloads).toBeGreaterThan(0);
   }, 600_000);
 
   it('a run whose ServerApp fails is Failed with Flower’s own status', async () => {

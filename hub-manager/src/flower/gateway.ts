@@ -46,6 +46,8 @@ export class FlowerGateway {
   readonly refusals = new Map<string, number>();
   /** TLS handshakes refused (no certificate, or one the addon CA did not sign). */
   handshakeRefusals = 0;
+  /** TLS file reloads since start (renewal, CA rotation). */
+  reloads = 0;
   private admitted: Set<string>;
   private server?: Server;
   private readonly agent;
@@ -114,6 +116,7 @@ export class FlowerGateway {
       if ((await this.tlsStamp()) === this.stamp) return;
       const ctx = await this.readTls();
       this.server?.setSecureContext({ ...ctx, minVersion: 'TLSv1.2' });
+      this.reloads++;
       this.o.logger.info('TLS files reloaded');
     } catch (e) {
       // A half-swapped Secret mount: keep the current context and try again next tick.
