@@ -12,6 +12,7 @@ for tool in runc buildah skopeo umoci docker-registry; do command -v $tool >/dev
 [ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 && ! ldd /bin/busybox >/dev/null 2>&1 || need+=(busybox-static)
 /usr/bin/python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 command -v ip >/dev/null || need+=(iproute2)
+/usr/bin/python3 -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)
 if ((${#need[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${need[*]} (run as root or install them)" >&2
@@ -20,3 +21,5 @@ if ((${#need[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+# The real Flower (framework: flower) in a virtualenv under .cache/, pinned, from PyPI.
+bash "$(dirname "$0")/flower-venv.sh"

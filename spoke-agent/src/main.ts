@@ -68,7 +68,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-main().catch((e: unknown) => {
+const flowerCommand = process.argv[2]?.startsWith('flower-');
+(flowerCommand
+  ? import('./flower/cli.js').then(async (m) => {
+      process.exitCode = await m.runFlowerCommand(process.argv.slice(2));
+    })
+  : main()
+).catch((e: unknown) => {
   process.stderr.write(`fl-agent: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });

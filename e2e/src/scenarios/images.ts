@@ -14,6 +14,8 @@ export const IMAGES = {
   agent: 'quay.io/open-cluster-management/federated-learning-agent:latest',
   mnistTrainer: 'quay.io/open-cluster-management/federated-learning-mnist-trainer:latest',
   mnistTrainerPy: 'quay.io/open-cluster-management/federated-learning-mnist-trainer-py:latest',
+  /** e2e/trainers/flower-mnist/Dockerfile: `server.image` and `client.image` of a Flower job. */
+  flowerMnist: 'quay.io/open-cluster-management/federated-learning-flower-mnist:latest',
 } as const;
 
 /**
@@ -29,6 +31,31 @@ function tsProgram(entry: string, env: Record<string, string> = {}): ImageSpec {
   return { entrypoint, mapCommand: () => entrypoint, cwd: REPO_ROOT, env: { ...TSX_ENV, ...env } };
 }
 
+/**
+ * The Flower image as local processes: its programs (flower-superlink, flower-supernode, flwr)
+ * from the pinned virtualenv, `sh` for scripts, and the image's ENV (app dir, mnist-py on the
+ * Python path, telemetry and update checks off).
+ */
+function flowerImage(): ImageSpec {
+  const bin = join(REPO_ROOT, '.cache', 'flower-venv', 'bin');
+  const program = (name: string): string =>
+    name === 'sh' ? '/bin/sh' : join(bin, name.split('/').pop() ?? name);
+  return {
+    entrypoint: ['/bin/sh'],
+    mapCommand: (command) => [program(command[0] ?? 'sh'), ...command.slice(1)],
+    cwd: REPO_ROOT,
+    env: {
+      PATH: `${bin}:/usr/bin:/bin`,
+      FLOWER_APP_DIR: join(REPO_ROOT, 'e2e', 'trainers', 'flower-mnist'),
+      PYTHONPATH: join(REPO_ROOT, 'e2e', 'trainers', 'mnist-py'),
+      FLWR_TELEMETRY_ENABLED: '0',
+      FLWR_DISABLE_UPDATE_CHECK: '1',
+      PYTHONDONTWRITEBYTECODE: '1',
+      PYTHONUNBUFFERED: '1',
+    },
+  };
+}
+
 /** `agentLeasePeriodSeconds`: the agent image's ENV, so lease checks can use a short grace. */
 export function tier1Images(o: { agentLeasePeriodSeconds?: number } = {}): ImageRegistry {
   const py = ['/usr/bin/python3', join(REPO_ROOT, 'e2e/trainers/mnist-py/trainer.py')];
@@ -40,5 +67,6 @@ export function tier1Images(o: { agentLeasePeriodSeconds?: number } = {}): Image
     ),
     [IMAGES.mnistTrainer]: tsProgram('e2e/trainers/mnist-ts/main.ts'),
     [IMAGES.mnistTrainerPy]: { entrypoint: py, mapCommand: () => py, cwd: REPO_ROOT },
+    [IMAGES.flowerMnist]: flowerImage(),
   };
 }

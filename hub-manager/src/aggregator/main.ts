@@ -52,7 +52,7 @@ export interface StartOptions {
  * @kubernetes/client-node, only then); else the pod's ServiceAccount through the small
  * in-cluster client, so a production aggregator does not carry client-node's ~80 MiB.
  */
-function statePatcher(t: StateTarget, kube: KubeClient | undefined): MergePatch | undefined {
+export function statePatcher(t: StateTarget, kube: KubeClient | undefined): MergePatch | undefined {
   if (kube) return async (p) => void (await kube.patch('v1', 'ConfigMap', t.name, t.namespace, p));
   const file = process.env.KUBECONFIG;
   if (file) {
