@@ -188,8 +188,10 @@ async function localDigest(p: Paths, ref: string, digest: string | undefined): P
 export async function buildImages(
   p: Paths,
   log: (s: string) => void = (s) => console.log(s),
+  /** Build only these references (a test that needs one image); the others keep their record. */
+  only?: readonly string[],
 ): Promise<{ digests: Record<string, string>; failed: Error[] }> {
-  const images = discoverImages(p.repoRoot);
+  const images = discoverImages(p.repoRoot).filter((i) => !only || only.includes(i.ref));
   const baseIds = new Map<string, string>();
   for (const b of new Set(images.flatMap((i) => i.bases))) baseIds.set(b, await ensureBase(p, b, log));
   let built = 0;
@@ -213,10 +215,10 @@ export async function buildImages(
   const ok = images.filter((i) => !failed.some((e) => e.message.includes(` ${i.ref} `)));
   const registry = await startRegistry(p.registryDir, p.cacheDir);
   const digests: Record<string, string> = {};
+  const previous = existsSync(p.out)
+    ? (JSON.parse(readFileSync(p.out, 'utf8')) as Record<string, string>)
+    : {};
   try {
-    const previous = existsSync(p.out)
-      ? (JSON.parse(readFileSync(p.out, 'utf8')) as Record<string, string>)
-      : {};
     for (const img of ok) {
       // Already there (same digest as recorded, e.g. nothing was rebuilt): no push.
       const have = await registryDigest(registry.host, img.ref);
@@ -249,7 +251,8 @@ export async function buildImages(
     await registry.stop();
   }
   mkdirSync(join(p.out, '..'), { recursive: true });
-  writeFileSync(p.out, `${JSON.stringify(digests, null, 2)}\n`);
+  const recorded = only ? { ...previous, ...digests } : digests;
+  writeFileSync(p.out, `${JSON.stringify(recorded, null, 2)}\n`);
   log(built ? `${built} of ${images.length} images built` : `all ${ok.length} images up to date`);
   return { digests, failed };
 }

@@ -65,7 +65,7 @@ suite('runc pod runtime', () => {
   beforeAll(async () => {
     const paths = defaultPaths(REPO_ROOT);
     // A no-op when `make images` is up to date; this suite needs only the TypeScript trainer.
-    const { digests } = await buildImages(paths, () => undefined);
+    const { digests } = await buildImages(paths, () => undefined, [IMAGE]);
     if (!digests[IMAGE]) throw new Error(`${IMAGE} could not be built (run make images)`);
     registry = await startRegistry(paths.registryDir, await mkdtemp(join(tmpdir(), 'registry-log-')));
     runtime = await startRuncRuntime({ cacheDir: paths.cacheDir, mirrors: { 'quay.io': registry.host } });
@@ -93,7 +93,7 @@ suite('runc pod runtime', () => {
       serviceAccountKubeconfig: join(dir, 'sa-kubeconfig'),
     });
     await runner.start();
-  }, 1_800_000); // a fresh clone builds every image here (about 10 minutes on a loaded machine)
+  }, 1_800_000); // a fresh clone builds the trainer image and its base here (minutes)
 
   afterAll(async () => {
     await runner?.stop();
