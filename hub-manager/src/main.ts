@@ -18,6 +18,8 @@ import { localJobFiles, storageRootLayout } from './fl/deps.js';
 import { startCaRotation, type CaRotation } from './registration/ca-rotation.js';
 import { CaStore } from './registration/ca-store.js';
 import { CsrController } from './registration/csr-controller.js';
+import { EVENT_COMPONENT } from './registration/csr-event.js';
+import { EventRecorder } from './runtime/event-recorder.js';
 import { startHttpEndpoint } from './runtime/http-server.js';
 import { HubMetrics } from './runtime/metrics.js';
 import { startLeaderElection, type LeaderElector } from './runtime/lease-lock.js';
@@ -95,12 +97,19 @@ async function startComponents(
       certificates: caStoreIssuer(ca, { propagationSeconds: config.caBundlePropagationSeconds ?? 120 }),
     },
   });
+  const events = new EventRecorder(client, EVENT_COMPONENT);
   // Last: a bundle change needs the addon manager running to republish it.
   const rotation = startCaRotation({
     ca,
     intervalMs: (config.caSettleIntervalSeconds ?? 60) * 1000,
     maxValiditySeconds: config.maxCertValiditySeconds,
     onBundleChange: () => addon.resync(),
+    onStep: (note) => {
+      const secret = { apiVersion: 'v1', kind: 'Secret', name: ca.secretName, namespace: config.namespace };
+      events
+        .record(secret, note)
+        .catch((e: unknown) => log.warn('CA rotation event not recorded', { error: e }));
+    },
     logger: log.child({ component: 'ca-rotation' }),
   });
   metrics.bind({ caNotAfter: () => ca.signingCa().notAfter, jobs: fl.jobs, addons: addon.addons });
