@@ -22,12 +22,12 @@ export interface Family {
 }
 
 const PARSE = `
-import json, sys
+import json, math, sys
 from prometheus_client.parser import text_string_to_metric_families
 out = []
 for f in text_string_to_metric_families(sys.stdin.read()):
     out.append({"name": f.name, "type": f.type, "help": f.documentation,
-                "samples": [{"name": s.name, "labels": s.labels, "value": s.value} for s in f.samples]})
+                "samples": [{"name": s.name, "labels": s.labels, "value": s.value if math.isfinite(s.value) else str(s.value)} for s in f.samples]})
 print(json.dumps(out))
 `;
 
@@ -40,12 +40,17 @@ export function parseExposition(text: string): Promise<Family[]> {
       { maxBuffer: 64 << 20 },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`exposition text did not parse: ${stderr || err.message}`));
-        const raw = JSON.parse(stdout) as {
+        let raw: {
           name: string;
           type: string;
           help: string;
-          samples: { name: string; labels: Record<string, string>; value: number }[];
+          samples: { name: string; labels: Record<string, string>; value: number | string }[];
         }[];
+        try {
+          raw = JSON.parse(stdout) as typeof raw;
+        } catch (e) {
+          return reject(e as Error);
+        }
         resolve(
           raw.map((f) => {
             const histo = f.type === 'histogram' || f.type === 'summary';
@@ -54,7 +59,7 @@ export function parseExposition(text: string): Promise<Family[]> {
               name: f.type === 'counter' ? `${f.name}_total` : f.name,
               help: f.help,
               type: f.type.toUpperCase() as Family['type'],
-              metrics: samples.map((s) => ({ labels: s.labels, value: s.value })),
+              metrics: samples.map((s) => ({ labels: s.labels, value: Number(s.value) })),
             };
           }),
         );

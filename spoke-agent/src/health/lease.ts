@@ -54,6 +54,8 @@ export interface LeaseRenewerOptions {
   readonly holder: string;
   readonly periodMs: number;
   readonly logger?: Logger;
+  /** Told of each renewal attempt (metrics). */
+  readonly onRenewal?: (ok: boolean) => void;
 }
 
 export class LeaseRenewer {
@@ -107,9 +109,11 @@ export class LeaseRenewer {
     if (this.stopped) return;
     this.running = this.renewOnce()
       .then(() => {
+        this.o.onRenewal?.(true);
         this.log.debug('lease renewed', { namespace: this.o.namespace });
       })
       .catch((e: unknown) => {
+        this.o.onRenewal?.(false);
         this.log.warn('lease renewal failed', { namespace: this.o.namespace, error: e });
       })
       .finally(() => {
