@@ -28,6 +28,7 @@ import { checkWatchStart, startWatch } from './watch.js';
 import type { WatchType } from './watch.js';
 import type { Deps, Target, WriteCtx } from './writes.js';
 import { create, update } from './writes.js';
+import { serveScale } from './scale.js';
 import { decodeProtobufBody, type ProtobufBodyError } from './protobuf.js';
 
 export interface HandlerDeps extends Deps {
@@ -271,6 +272,11 @@ async function serveResource(
     if (method === 'POST') return reply(201, create(d, t, body, ctx));
     if (method === 'DELETE') return reply(200, deleteCollection(d, t, q, deleteOptions(body, q), ctx));
     throw methodNotAllowed();
+  }
+  if (sub === 'scale') {
+    const raw = method === 'GET' ? Buffer.alloc(0) : await readBody(req);
+    const body = (): unknown => parseBody(raw, contentType);
+    return reply(200, serveScale(d, t, { method, contentType, body, raw: raw.toString('utf8') }, ctx));
   }
   if (method === 'GET') {
     if (rt.legacyWatch) {

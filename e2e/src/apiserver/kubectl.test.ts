@@ -251,6 +251,35 @@ describe('kubectl against the embedded API server', () => {
     };
     expect(meta.metadata.labels).toMatchObject({ team: 'fl' });
     expect(meta.metadata.annotations).toMatchObject({ note: 'from kubectl' });
+    await kubectl(
+      'create',
+      '-f',
+      await file('deploy.yaml', {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: 'imperative' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { containers: [{ name: 'c', image: 'nginx' }] },
+          },
+        },
+      }),
+    );
+    expect(await kubectl('scale', 'deployment', 'web', '-n', 'imperative', '--replicas=3')).toMatch(/scaled/);
+    expect(
+      await kubectl(
+        'get',
+        'deploy',
+        'web',
+        '-n',
+        'imperative',
+        '-o',
+        'jsonpath={.spec.replicas},{.metadata.generation}',
+      ),
+    ).toBe('3,2');
     await kubectl('delete', 'secret', 'token', '-n', 'imperative');
     expect(await kubectlFails('get', 'secret', 'token', '-n', 'imperative')).toMatch(/NotFound|not found/);
   });
