@@ -54,6 +54,10 @@ describe('aggregator /metrics', () => {
     const m = await scrape(`http://127.0.0.1:${agg.metricsPort}/metrics`);
     expect(sample(family(m, 'fl_aggregator_round', 'GAUGE'))).toBe(2);
     expect(sample(family(m, 'fl_aggregator_rounds_completed', 'GAUGE'))).toBe(1);
+    // loss 1 (10 examples) and 3 (30 examples): weighted mean 2.5.
+    expect(
+      sample(family(m, 'fl_aggregator_last_round_metric', 'GAUGE', ['metric']), { metric: 'loss' }),
+    ).toBe(2.5);
     const rounds = family(m, 'fl_aggregator_round_duration_seconds', 'HISTOGRAM', ['outcome']);
     expect(sample(rounds, { outcome: 'aggregated' })).toBe(1);
     const accepted = family(m, 'fl_aggregator_updates_accepted_total', 'COUNTER', ['cluster']);

@@ -81,6 +81,12 @@ export class AggregatorMetrics {
     help: 'Unix time the aggregator last heard from a cluster',
     labelNames: ['cluster'],
   });
+  private readonly lastRoundMetric = new Gauge({
+    ...this.r,
+    name: 'fl_aggregator_last_round_metric',
+    help: "The newest aggregated round's metrics as the trainers report them (e.g. accuracy, loss)",
+    labelNames: ['metric'],
+  });
   private historySeen = -1;
 
   /** Called with every saved state: rounds, round durations (once per closed attempt), last-seen. */
@@ -92,6 +98,9 @@ export class AggregatorMetrics {
     for (const h of s.history.slice(this.historySeen))
       this.roundSeconds.observe({ outcome: h.outcome }, h.durationMs / 1000);
     this.historySeen = s.history.length;
+    const last = s.history.filter((h) => h.outcome === 'aggregated').at(-1);
+    // Bounded: a trainer reports at most 64 metric names (spoke-agent TRAINER.md).
+    for (const [k, v] of Object.entries(last?.metrics ?? {})) this.lastRoundMetric.set({ metric: k }, v);
     for (const [cluster, c] of Object.entries(s.clients)) {
       const t = Date.parse(c.lastSeen);
       if (Number.isFinite(t)) this.lastSeen.set({ cluster }, t / 1000);
