@@ -4,6 +4,8 @@ set -euo pipefail
 need=()
 command -v openssl >/dev/null || need+=(openssl)
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
+# The Prometheus project's exposition-format parser, for the /metrics scrape tests.
+/usr/bin/python3 -c 'import prometheus_client' 2>/dev/null || need+=(python3-prometheus-client)
 command -v testssl >/dev/null || need+=(testssl.sh)
 # Containers on the embedded tier (make images, runc pods): buildah builds offline from base
 # images made from this host (busybox-static, python3-pip go into them), docker-registry serves

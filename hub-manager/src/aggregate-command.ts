@@ -29,6 +29,10 @@ export async function runAggregate(configFile: string, paths: AggregatePaths = {
     podIp ? { ...config, listen: { ...config.listen, host: podIp } } : config,
     {
       configPath: configFile,
+      // FL_METRICS_PORT (set in the aggregator pod): Prometheus /metrics beside the gRPC port.
+      ...(process.env.FL_METRICS_PORT
+        ? { metricsListen: { host: podIp ?? '0.0.0.0', port: Number(process.env.FL_METRICS_PORT) } }
+        : {}),
     },
   );
   process.stdout.write(JSON.stringify({ event: 'listening', port: agg.port }) + '\n');

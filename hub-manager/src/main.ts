@@ -18,7 +18,10 @@ import { localJobFiles, storageRootLayout } from './fl/deps.js';
 import { startCaRotation, type CaRotation } from './registration/ca-rotation.js';
 import { CaStore } from './registration/ca-store.js';
 import { CsrController } from './registration/csr-controller.js';
+import { EVENT_COMPONENT } from './registration/csr-event.js';
+import { EventRecorder } from './runtime/event-recorder.js';
 import { startHttpEndpoint } from './runtime/http-server.js';
+import { HubMetrics } from './runtime/metrics.js';
 import { startLeaderElection, type LeaderElector } from './runtime/lease-lock.js';
 
 export { startFederatedLearningController } from './fl/controller.js';
@@ -51,6 +54,7 @@ async function startComponents(
   config: HubManagerConfig,
   client: KubeClient,
   log: Logger,
+  metrics: HubMetrics,
 ): Promise<Components> {
   const ca = new CaStore(client, {
     namespace: config.namespace,
@@ -63,11 +67,13 @@ async function startComponents(
     ca,
     maxValiditySeconds: config.maxCertValiditySeconds,
     logger: log.child({ component: 'registration' }),
+    metrics,
   });
   await csr.start();
   const addon = await startAddonManager({
     client,
     logger: log.child({ component: 'addon-manager' }),
+    metrics,
     settings: {
       agent: {
         agentImage: config.agentImage,
@@ -81,6 +87,7 @@ async function startComponents(
   const fl = await startFederatedLearningController({
     client,
     logger: log.child({ component: 'fl-controller' }),
+    metrics,
     settings: {
       hubManagerImage: config.image,
       aggregatorListenHost: config.aggregatorListenHost,
@@ -90,14 +97,22 @@ async function startComponents(
       certificates: caStoreIssuer(ca, { propagationSeconds: config.caBundlePropagationSeconds ?? 120 }),
     },
   });
+  const events = new EventRecorder(client, EVENT_COMPONENT);
   // Last: a bundle change needs the addon manager running to republish it.
   const rotation = startCaRotation({
     ca,
     intervalMs: (config.caSettleIntervalSeconds ?? 60) * 1000,
     maxValiditySeconds: config.maxCertValiditySeconds,
     onBundleChange: () => addon.resync(),
+    onStep: (note) => {
+      const secret = { apiVersion: 'v1', kind: 'Secret', name: ca.secretName, namespace: config.namespace };
+      events
+        .record(secret, note)
+        .catch((e: unknown) => log.warn('CA rotation event not recorded', { error: e }));
+    },
     logger: log.child({ component: 'ca-rotation' }),
   });
+  metrics.bind({ caNotAfter: () => ca.signingCa().notAfter, jobs: fl.jobs, addons: addon.addons });
   return { addon, csr, fl, rotation };
 }
 
@@ -121,30 +136,34 @@ export async function startHubManager(
   let starting: Promise<void> | undefined;
   let startedResolve: () => void = () => undefined;
   const startedP = new Promise<void>((r) => (startedResolve = r));
-  const metrics = { leader: 0, leader_transitions_total: 0, component_start_failures_total: 0 };
+  const metrics = new HubMetrics();
+  let leading = false;
 
   const lead = async (): Promise<void> => {
-    metrics.leader = 1;
-    metrics.leader_transitions_total++;
+    leading = true;
+    metrics.leader.set(1);
+    metrics.leaderTransitions.inc();
     starting = (async (): Promise<void> => {
       for (;;) {
         try {
-          components = await startComponents(config, client, log);
+          components = await startComponents(config, client, log, metrics);
           startedResolve();
           return;
         } catch (e) {
-          metrics.component_start_failures_total++;
+          metrics.startFailures.inc();
           log.error('starting components failed; retrying', { error: e });
           await new Promise((r) => setTimeout(r, 2000));
-          if (metrics.leader === 0) return;
+          if (!leading) return;
         }
       }
     })();
     await starting;
   };
   const follow = async (): Promise<void> => {
-    metrics.leader = 0;
+    leading = false;
+    metrics.leader.set(0);
     await starting;
+    metrics.bind(undefined);
     await stopComponents(components);
     components = undefined;
   };
@@ -165,11 +184,7 @@ export async function startHubManager(
 
   const http = await startHttpEndpoint(config.httpHost, config.httpPort, {
     ready: () => !elector || !elector.isLeader() || components !== undefined,
-    metrics: () => ({
-      hub_manager_leader: metrics.leader,
-      hub_manager_leader_transitions_total: metrics.leader_transitions_total,
-      hub_manager_component_start_failures_total: metrics.component_start_failures_total,
-    }),
+    metrics: metrics.registry,
   });
   log.info('hub-manager running', {
     namespace: config.namespace,

@@ -2,6 +2,7 @@
  * The agent end to end on the embedded control plane: a real aggregator (mTLS gRPC), the real
  * MNIST trainer run by a Job-runner test double, task status through the API server.
  */
+import { family, sample, scrape } from '@ocm-fl/common/metrics/exposition.test-helpers.js';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -228,6 +229,18 @@ describe('spoke agent on the embedded control plane', () => {
     expect(state.completedRounds).toBe(2);
     // Two trainer runs, both clean: env and scratch folders hold no key material.
     expect(f.runner.runs.map((r) => r.outcome)).toEqual(['succeeded', 'succeeded']);
+    // The agent's /metrics on its health port counted both rounds' steps and bytes.
+    const m = await scrape(`http://127.0.0.1:${f.agent!.healthPort}/metrics`);
+    expect(
+      sample(family(m, 'fl_agent_step_duration_seconds', 'HISTOGRAM', ['step']), { step: 'train' }),
+    ).toBe(2);
+    expect(
+      sample(family(m, 'fl_agent_trainer_exits_total', 'COUNTER', ['reason']), { reason: 'SUCCEEDED' }),
+    ).toBe(2);
+    const bytes = family(m, 'fl_agent_transferred_bytes_total', 'COUNTER', ['direction']);
+    expect(sample(bytes, { direction: 'download' })).toBeGreaterThan(0);
+    expect(sample(bytes, { direction: 'upload' })).toBeGreaterThan(0);
+    expect(sample(family(m, 'fl_agent_certificate_expiry_seconds', 'GAUGE'))).toBeGreaterThan(0);
     for (const r of f.runner.runs) {
       expect(r.env.FL_HANDOFF_TOKEN).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(await findKeyMaterial(r.env, r.dirs)).toEqual([]);

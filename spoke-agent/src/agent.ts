@@ -12,6 +12,7 @@ import { HandoffServer } from './handoff/handoff-server.js';
 import { HealthServer } from './health/health-server.js';
 import { LeaseRenewer } from './health/lease.js';
 import { leaseOwner } from './health/lease-owner.js';
+import { AgentMetrics } from './metrics.js';
 import { TaskController, type TaskControllerOptions } from './tasks/task-controller.js';
 
 /** What the agent needs from the identity module (client certificate, key and CA bundle). */
@@ -70,7 +71,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     ...(cfg.handoffUrl ? { advertiseUrl: cfg.handoffUrl } : {}),
     logger: log.child({ component: 'handoff' }),
   });
+  const metrics = new AgentMetrics(() => o.identity.expiry());
   const lease = new LeaseRenewer({
+    onRenewal: metrics.leaseRenewed,
     client: o.kube,
     namespace: cfg.namespace,
     holder: cfg.podName ?? `${AGENT_NAME}-${cfg.clusterName}`,
@@ -92,7 +95,10 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     },
     logger: log.child({ component: 'tasks' }),
     ...(o.timing ? { timing: o.timing } : {}),
-    ...(o.onStepDone ? { onStepDone: o.onStepDone } : {}),
+    onStepDone: (...a) => {
+      metrics.stepDone(...a);
+      o.onStepDone?.(...a);
+    },
     ...(o.connect ? { connect: o.connect } : {}),
   });
   let tasksStarted = false;
@@ -114,6 +120,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       },
     ],
     details: () => ({ certificateNotAfter: o.identity.expiry()?.toISOString() }),
+    metrics: metrics.registry,
   });
   lease.start();
   try {

@@ -4,6 +4,12 @@ import { silentLogger } from '../logger.js';
 export type ReconcileResult = void | { requeueAfterMs?: number };
 export type Reconcile = (key: string) => Promise<ReconcileResult>;
 
+/** Where a queue reports its reconciles and depth (the hub-manager's Prometheus metrics). */
+export interface QueueMetrics {
+  observe(queue: string, seconds: number, failed: boolean): void;
+  track(queue: string, depth: () => number): void;
+}
+
 interface KeyState {
   running: boolean;
   dirty: boolean;
@@ -24,14 +30,25 @@ export class KeyedQueue {
   private readonly log: Logger;
   private readonly maxBackoffMs: number;
   private readonly concurrency: number;
+  private readonly name: string;
+  private readonly metrics: QueueMetrics | undefined;
 
   constructor(
     private readonly reconcile: Reconcile,
-    opts: { logger?: Logger; maxBackoffMs?: number; concurrency?: number; name?: string } = {},
+    opts: {
+      logger?: Logger;
+      maxBackoffMs?: number;
+      concurrency?: number;
+      name?: string;
+      metrics?: QueueMetrics;
+    } = {},
   ) {
     this.log = opts.logger ?? silentLogger;
     this.maxBackoffMs = opts.maxBackoffMs ?? 30_000;
     this.concurrency = opts.concurrency ?? 4;
+    this.name = opts.name ?? 'queue';
+    this.metrics = opts.metrics;
+    this.metrics?.track(this.name, () => this.pending.length);
   }
 
   enqueue(key: string): void {
@@ -89,11 +106,14 @@ export class KeyedQueue {
     s.dirty = false;
     this.active++;
     let delay: number | undefined;
+    const t0 = performance.now();
     try {
       const res = await this.reconcile(key);
       s.failures = 0;
       delay = res?.requeueAfterMs;
+      this.metrics?.observe(this.name, (performance.now() - t0) / 1000, false);
     } catch (e) {
+      this.metrics?.observe(this.name, (performance.now() - t0) / 1000, true);
       s.failures++;
       delay = Math.min(100 * 2 ** Math.min(s.failures, 16), this.maxBackoffMs);
       this.log.warn('reconcile failed; will retry', {

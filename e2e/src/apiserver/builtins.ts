@@ -76,6 +76,7 @@ const SPECS: BuiltinSpec[] = [
     categories: ['all'],
     status: true,
     generation: true,
+    extra: ['scale'],
   },
   {
     group: 'batch',

@@ -28,6 +28,8 @@ import { checkWatchStart, startWatch } from './watch.js';
 import type { WatchType } from './watch.js';
 import type { Deps, Target, WriteCtx } from './writes.js';
 import { create, update } from './writes.js';
+import { serveScale } from './scale.js';
+import { decodeProtobufBody, type ProtobufBodyError } from './protobuf.js';
 
 export interface HandlerDeps extends Deps {
   log: Logger;
@@ -46,7 +48,7 @@ function send(res: ServerResponse, code: number, body: unknown): void {
   res.end(data);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -54,10 +56,24 @@ async function readBody(req: IncomingMessage): Promise<string> {
     if (size > MAX_BODY) throw new ApiError(413, 'RequestEntityTooLarge', 'the request body is too large');
     chunks.push(c as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
-function parseBody(raw: string, contentType: string): unknown {
+function parseBody(body: Buffer, contentType: string): unknown {
+  if (contentType.includes('protobuf')) {
+    if (body.length === 0) return undefined;
+    try {
+      return decodeProtobufBody(body);
+    } catch (e) {
+      const err = e as ProtobufBodyError;
+      throw new ApiError(
+        err.unsupported ? 415 : 400,
+        err.unsupported ? 'UnsupportedMediaType' : 'BadRequest',
+        err.message,
+      );
+    }
+  }
+  const raw = body.toString('utf8');
   if (raw.trim() === '') return undefined;
   try {
     return contentType.includes('yaml') ? YAML.parse(raw) : JSON.parse(raw);
@@ -237,13 +253,6 @@ async function serveResource(
     warnings: [],
   };
   const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0]?.trim() ?? '';
-  if (contentType.includes('protobuf')) {
-    throw new ApiError(
-      415,
-      'UnsupportedMediaType',
-      'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (this embedded API server does not decode protobuf; use kubectl create -f / apply -f)',
-    );
-  }
   const reply = (code: number, body: unknown): void => {
     if (ctx.warnings?.length)
       res.setHeader(
@@ -264,6 +273,11 @@ async function serveResource(
     if (method === 'DELETE') return reply(200, deleteCollection(d, t, q, deleteOptions(body, q), ctx));
     throw methodNotAllowed();
   }
+  if (sub === 'scale') {
+    const raw = method === 'GET' ? Buffer.alloc(0) : await readBody(req);
+    const body = (): unknown => parseBody(raw, contentType);
+    return reply(200, serveScale(d, t, { method, contentType, body, raw: raw.toString('utf8') }, ctx));
+  }
   if (method === 'GET') {
     if (rt.legacyWatch) {
       const wq = new URLSearchParams(q);
@@ -277,7 +291,7 @@ async function serveResource(
   if (method === 'PUT')
     return reply(200, asVersion(t.r, update(d, t, parseBody(raw, contentType), ctx), t.version));
   if (method === 'PATCH')
-    return reply(200, asVersion(t.r, patchObject(d, t, contentType, raw, ctx), t.version));
+    return reply(200, asVersion(t.r, patchObject(d, t, contentType, raw.toString('utf8'), ctx), t.version));
   if (method === 'DELETE' && !sub) {
     const out = deleteObject(d, t, deleteOptions(parseBody(raw, contentType), q), ctx);
     return send(

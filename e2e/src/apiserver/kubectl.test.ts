@@ -214,4 +214,73 @@ describe('kubectl against the embedded API server', () => {
     }
     expect(out.split('\n')[0]).toMatch(/^EVENT\s+NAME\s+DATA\s+AGE$/);
   });
+
+  it('runs the imperative commands whose bodies kubectl sends in protobuf', async () => {
+    await kubectl('create', 'ns', 'imperative');
+    expect(await kubectl('get', 'ns', 'imperative', '-o', 'jsonpath={.metadata.name}')).toBe('imperative');
+    await kubectl(
+      'create',
+      'configmap',
+      'settings',
+      '-n',
+      'imperative',
+      '--from-literal=rounds=3',
+      '--from-literal=mode=fast',
+    );
+    expect(
+      await kubectl(
+        'get',
+        'cm',
+        'settings',
+        '-n',
+        'imperative',
+        '-o',
+        'jsonpath={.data.rounds},{.data.mode}',
+      ),
+    ).toBe('3,fast');
+    await kubectl('create', 'secret', 'generic', 'token', '-n', 'imperative', '--from-literal=key=s3cr3t');
+    const data = await kubectl('get', 'secret', 'token', '-n', 'imperative', '-o', 'jsonpath={.data.key}');
+    expect(Buffer.from(data, 'base64').toString()).toBe('s3cr3t');
+    expect(await kubectl('get', 'secret', 'token', '-n', 'imperative', '-o', 'jsonpath={.type}')).toBe(
+      'Opaque',
+    );
+    await kubectl('label', 'cm', 'settings', '-n', 'imperative', 'team=fl');
+    await kubectl('annotate', 'cm', 'settings', '-n', 'imperative', 'note=from kubectl');
+    const meta = JSON.parse(await kubectl('get', 'cm', 'settings', '-n', 'imperative', '-o', 'json')) as {
+      metadata: { labels?: Record<string, string>; annotations?: Record<string, string> };
+    };
+    expect(meta.metadata.labels).toMatchObject({ team: 'fl' });
+    expect(meta.metadata.annotations).toMatchObject({ note: 'from kubectl' });
+    await kubectl(
+      'create',
+      '-f',
+      await file('deploy.yaml', {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: 'imperative' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { containers: [{ name: 'c', image: 'nginx' }] },
+          },
+        },
+      }),
+    );
+    expect(await kubectl('scale', 'deployment', 'web', '-n', 'imperative', '--replicas=3')).toMatch(/scaled/);
+    expect(
+      await kubectl(
+        'get',
+        'deploy',
+        'web',
+        '-n',
+        'imperative',
+        '-o',
+        'jsonpath={.spec.replicas},{.metadata.generation}',
+      ),
+    ).toBe('3,2');
+    await kubectl('delete', 'secret', 'token', '-n', 'imperative');
+    expect(await kubectlFails('get', 'secret', 'token', '-n', 'imperative')).toMatch(/NotFound|not found/);
+  });
 });

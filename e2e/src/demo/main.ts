@@ -2,7 +2,8 @@
  * `make demo`: a federated training of MNIST across three managed clusters on the embedded
  * control plane. Starts the hub and clusters (each with ClusterClaims pointing at a non-IID
  * partition), the real hub-manager, enables the addon, applies a FederatedLearning resource
- * in the upstream sample's shape, shows progress, and writes `demo-out/summary.json`.
+ * in the upstream sample's shape, shows progress (bar and ETA), and writes
+ * `demo-out/summary.json` and `demo-out/rounds.svg` (accuracy/loss per round, per-digit recall).
  * `--keep` leaves the hub running with a kubeconfig in `demo-out/` for `kubectl get fl -w`.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { createLogger } from '@ocm-fl/common/logger.js';
 import { FL_API_VERSION } from '@ocm-fl/common/names.js';
 import { startFlEnvironment } from '../scenarios/fl-environment.js';
 import { REPO_ROOT } from '../scenarios/images.js';
+import { progressBar, roundsSvg } from './plot.js';
 import { formatProgress, formatSummary, summarize } from './report.js';
 import { DATA_CLAIM, sampleFederatedLearning } from './sample.js';
 
@@ -71,11 +73,16 @@ async function main(): Promise<number> {
     const summary = { ...summarize(final, CLUSTERS, (Date.now() - t0) / 1000), ...POD_RUNTIME };
     say(formatSummary(summary));
     await writeFile(join(OUT, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-    say(`wrote ${join('demo-out', 'summary.json')} (component logs: demo-out/demo.log)`);
+    await writeFile(join(OUT, 'rounds.svg'), roundsSvg(summary));
+    say(
+      `wrote ${join('demo-out', 'summary.json')} and demo-out/rounds.svg (component logs: demo-out/demo.log)`,
+    );
     if (keep) {
       const kc = join(OUT, 'hub.kubeconfig');
       await env.fleet.hub.writeKubeconfig(kc);
-      say(`\nThe hub keeps running. Try:\n  kubectl --kubeconfig ${kc} get fl -A -w\nCtrl-C stops it.`);
+      say(
+        `\nThe hub keeps running. Try:\n  kubectl --kubeconfig ${kc} get fl -A -w\n  kubectl --kubeconfig ${kc} get events -A\nCtrl-C stops it.`,
+      );
       await new Promise(() => undefined);
     }
     return summary.phase === 'Completed' ? 0 : 1;
@@ -91,6 +98,7 @@ async function follow(
   timeoutMs: number,
 ): Promise<FederatedLearning> {
   const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
   let last = '';
   for (;;) {
     const cur = await client.get<FederatedLearning>(
@@ -100,9 +108,17 @@ async function follow(
       fl.metadata.namespace,
     );
     if (cur) {
-      const line = formatProgress(cur);
-      if (line !== last) say(line);
-      last = line;
+      const [done, total] = (cur.status?.roundProgress ?? '0/0').split('/').map(Number);
+      const bar = progressBar(
+        done ?? 0,
+        total || (cur.spec?.server?.rounds ?? 1),
+        (Date.now() - started) / 1000,
+      );
+      const line = `${bar}${formatProgress(cur)}`;
+      // The ETA changes every poll; print when the status itself changed.
+      const key = formatProgress(cur);
+      if (key !== last) say(line);
+      last = key;
       const phase = cur.status?.phase;
       if ((phase === 'Completed' && cur.status?.evaluation) || phase === 'Failed') return cur;
       if (

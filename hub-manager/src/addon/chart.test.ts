@@ -174,3 +174,51 @@ describe('mini-helm (the test double) refuses what it does not implement', () =>
     expect(() => renderChart({ 't.yaml': '{{ default "a" .Values.x }}' }, ctx)).toThrow('unsupported');
   });
 });
+
+describe('monitoring', () => {
+  it('renders no Prometheus Operator objects by default', () => {
+    expect(render(defaults).filter((o) => String(o.apiVersion).startsWith('monitoring.coreos.com'))).toEqual(
+      [],
+    );
+  });
+
+  it('renders a ServiceMonitor on the hub-manager Service port and a PodMonitor on aggregator pods', () => {
+    const objs = render({
+      ...defaults,
+      metrics: {
+        serviceMonitor: { enabled: true, interval: '15s', labels: { release: 'kps' } },
+        podMonitor: { enabled: true, interval: '20s', labels: {} },
+      },
+    });
+    const sm = objs.find((o) => o.kind === 'ServiceMonitor') as Loose;
+    const svc = objs.find((o) => o.kind === 'Service') as Loose;
+    expect(sm.metadata.labels.release).toBe('kps');
+    expect(sm.spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '15s' }]);
+    expect(svc.spec.ports.map((p: Loose) => p.name)).toContain('http');
+    expect(sm.spec.selector.matchLabels).toEqual(svc.spec.selector);
+    const pm = objs.find((o) => o.kind === 'PodMonitor') as Loose;
+    expect(pm.spec.podMetricsEndpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '20s' }]);
+    expect(pm.spec.selector.matchExpressions[0].key).toBe('federation-ai.open-cluster-management.io/fl-uid');
+  });
+
+  it('ships a Grafana dashboard whose queries use only metrics the components export', () => {
+    const dash = JSON.parse(readFileSync(join(CHART, 'dashboards/federated-learning.json'), 'utf8')) as Loose;
+    expect(dash.uid).toBe('ocm-federated-learning');
+    expect(dash.panels.length).toBeGreaterThanOrEqual(8);
+    const src = ['../runtime/metrics.ts', '../aggregator/metrics.ts', '../../../spoke-agent/src/metrics.ts']
+      .map((p) => readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), p), 'utf8'))
+      .join('\n');
+    const exported = new Set([...src.matchAll(/name: '(fl_[a-z_]+)'/g)].map((m) => m[1]));
+    const titles: string[] = [];
+    for (const p of dash.panels as Loose[]) {
+      titles.push(p.title);
+      expect(p.targets.length).toBeGreaterThan(0);
+      for (const t of p.targets as Loose[]) {
+        const names = [...String(t.expr).matchAll(/\b(fl_[a-z_]+)/g)].map((m) => m[1] as string);
+        expect(names.length).toBeGreaterThan(0);
+        for (const n of names) expect(exported).toContain(n.replace(/_(bucket|sum|count)$/, ''));
+      }
+    }
+    expect(titles.join(' ')).toMatch(/Rounds.*Accuracy.*throughput.*rejected.*certificate expiry/is);
+  });
+});

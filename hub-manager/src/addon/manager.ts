@@ -18,7 +18,7 @@ import {
 import type { KubeClient } from '@ocm-fl/common/kube/client.js';
 import { isAlreadyExists } from '@ocm-fl/common/kube/errors.js';
 import { Informer } from '@ocm-fl/common/kube/informer.js';
-import { KeyedQueue } from '@ocm-fl/common/kube/keyed-queue.js';
+import { KeyedQueue, type QueueMetrics } from '@ocm-fl/common/kube/keyed-queue.js';
 import type { Logger } from '@ocm-fl/common/logger.js';
 import { ADDON_NAME, ADDON_NAME_LABEL, DEPLOY_WORK_NAME, PLACEMENT_LABEL } from '@ocm-fl/common/names.js';
 import { renderClusterManagementAddOn, type CmaOptions } from './cluster-management-addon.js';
@@ -45,9 +45,13 @@ export interface AddonManagerDeps {
   client: KubeClient;
   logger: Logger;
   settings: AddonManagerSettings;
+  /** Reconcile counts, durations and queue depth. */
+  metrics?: QueueMetrics;
 }
 
 export interface AddonManager {
+  /** This addon's ManagedClusterAddOns as the informer holds them (metrics, dashboard). */
+  addons(): ManagedClusterAddOn[];
   /** Re-reconcile every addon (e.g. after a CA rotation changed the bundle). */
   resync(): void;
   /** Resolves when no reconcile is queued or running (tests). */
@@ -121,7 +125,7 @@ export async function startAddonManager(deps: AddonManagerDeps): Promise<AddonMa
     },
     // Reconciles are API round trips: 16 at a time keeps a 1,000-cluster enable from queueing
     // behind 4 (fleet.bench.ts measures it).
-    { logger, name: 'addon-manager', concurrency: 16 },
+    { logger, name: 'addon-manager', concurrency: 16, ...(deps.metrics ? { metrics: deps.metrics } : {}) },
   );
   const enqueueAll = (): void => {
     for (const a of ours()) queue.enqueue(addonKey(a.metadata.namespace!));
@@ -167,6 +171,7 @@ export async function startAddonManager(deps: AddonManagerDeps): Promise<AddonMa
   logger.info('addon manager started', { addons: ours().length });
 
   return {
+    addons: ours,
     resync: enqueueAll,
     idle: () => queue.idle(),
     stop: async () => {

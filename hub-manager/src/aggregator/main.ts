@@ -17,6 +17,8 @@ import { readConfigFile, type AggregatorConfig } from './config.js';
 import { AggregatorCore } from './aggregator.js';
 import { startGrpcServer, type RunningServer, type ServerTls } from './grpc-server.js';
 import type { JobState } from './state-store.js';
+import { AggregatorMetrics } from './metrics.js';
+import { serveMetrics } from '@ocm-fl/common/metrics/http.js';
 import { StatePublisher, type MergePatch, type StateTarget } from './state-publisher.js';
 
 export type { AggregatorConfig } from './config.js';
@@ -26,6 +28,8 @@ export interface Aggregator {
   /** Port the gRPC server listens on (useful with port 0). */
   readonly port: number;
   readonly storageDir: string;
+  /** Port of `/metrics` when `metricsListen` was given. */
+  readonly metricsPort?: number;
   state(): JobState;
   /** Replace the admitted clusters (clusters re-selected by the placement). */
   setAdmitted(clusters: readonly string[]): void;
@@ -45,6 +49,8 @@ export interface StartOptions {
    * ServiceAccount, or KUBECONFIG where set).
    */
   readonly kube?: KubeClient;
+  /** Serve Prometheus metrics on `GET /metrics` here (port 0: any free port); default: not served. */
+  readonly metricsListen?: { readonly host: string; readonly port: number };
 }
 
 /**
@@ -152,18 +158,26 @@ export async function startAggregator(
     target && patch
       ? new StatePublisher(patch, target, log.child({ component: 'state-publisher' }))
       : undefined;
-  const core = new AggregatorCore(config, log, publisher && ((s) => publisher.publish(s)));
+  const metrics = new AggregatorMetrics();
+  const core = new AggregatorCore(config, log, (s) => (metrics.observeState(s), publisher?.publish(s)));
   await core.start();
+  metrics.observeState(core.state());
   publisher?.publish(core.state()); // a resumed job's state, before the next change
   const server = await startGrpcServer({
     host: config.listen.host,
     port: config.listen.port,
     tls,
-    handlers: core.handlers,
+    handlers: metrics.instrumentHandlers(core.handlers),
     logger: log,
     maxStreamsPerClient: config.maxStreamsPerClient,
   });
-  log.info('aggregator listening', { port: server.port, phase: core.state().phase });
+  const m = opts.metricsListen;
+  const metricsHttp = m && (await serveMetrics(metrics.registry, m.host, m.port));
+  log.info('aggregator listening', {
+    port: server.port,
+    metricsPort: metricsHttp?.port,
+    phase: core.state().phase,
+  });
   const reloadMs = opts.tlsReloadIntervalMs ?? TLS_RELOAD_INTERVAL_MS;
   const stopTls =
     reloadMs > 0
@@ -182,6 +196,7 @@ export async function startAggregator(
   return {
     port: server.port,
     storageDir: config.storageDir,
+    ...(metricsHttp ? { metricsPort: metricsHttp.port } : {}),
     state: () => core.state(),
     setAdmitted: (c) => core.setAdmitted(c),
     whenDone: () => core.whenDone(),
@@ -189,6 +204,7 @@ export async function startAggregator(
       if (watched) unwatchFile(watched);
       stopTls();
       await server.close();
+      await metricsHttp?.close();
       await core.stop();
       // The final state must reach the controller before the process exits.
       if (publisher && !(await publisher.flush()))

@@ -31,19 +31,36 @@ export function afterTooFew(policy: FailurePolicy, attempt: number): 'retry' | '
   return policy.action === 'retryRound' && attempt < policy.maxRetries ? 'retry' : 'fail';
 }
 
-/** Metrics averaged over clients weighted by their example counts (per metric, over clients that sent it). */
+/** Bookkeeping a trainer may report with its metrics: the round already records the examples. */
+const NOT_MODEL_METRICS = new Set(['examples', 'num_examples']);
+/** Timings (`trainSeconds`, …) are the slowest client's, not an example-weighted mean. */
+const isTiming = (k: string): boolean => /(Seconds|_seconds)$/.test(k);
+
+/**
+ * Model metrics averaged over clients weighted by their example counts (per metric, over
+ * clients that sent it); timings are the round's maximum; example counts are left out.
+ */
 export function weightedMetrics(
   clients: Iterable<{ readonly examples: number; readonly metrics: Readonly<Record<string, number>> }>,
 ): Record<string, number> {
   const sum: Record<string, number> = {};
   const weight: Record<string, number> = {};
+  const slowest: Record<string, number> = {};
   for (const c of clients) {
     for (const [k, v] of Object.entries(c.metrics)) {
+      if (NOT_MODEL_METRICS.has(k)) continue;
+      if (isTiming(k)) {
+        slowest[k] = Math.max(slowest[k] ?? v, v);
+        continue;
+      }
       sum[k] = (sum[k] ?? 0) + v * c.examples;
       weight[k] = (weight[k] ?? 0) + c.examples;
     }
   }
-  return Object.fromEntries(Object.keys(sum).map((k) => [k, (sum[k] as number) / (weight[k] as number)]));
+  return {
+    ...Object.fromEntries(Object.keys(sum).map((k) => [k, (sum[k] as number) / (weight[k] as number)])),
+    ...slowest,
+  };
 }
 
 /** Clusters admitted but neither submitted nor failed when the round closed. */

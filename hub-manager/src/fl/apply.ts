@@ -4,6 +4,7 @@ import type { KubeClient } from '@ocm-fl/common/kube/client.js';
 import { isAlreadyExists } from '@ocm-fl/common/kube/errors.js';
 import type { FederatedLearning } from '@ocm-fl/common/api/federated-learning.js';
 import { FL_API_VERSION } from '@ocm-fl/common/names.js';
+import { EventRecorder } from '../runtime/event-recorder.js';
 import type { FlEvent } from './plan.js';
 
 /** Create when absent; never update (immutable specs: Job, PVC; shared objects: bindings). */
@@ -19,39 +20,22 @@ export async function createIfAbsent(client: KubeClient, obj: KubeObject): Promi
   }
 }
 
-let eventSeq = 0;
-
-/** Record a core/v1 Event on the FederatedLearning; best effort, failures are only logged by the caller. */
+/**
+ * Record a core/v1 Event on the FederatedLearning, deduplicated (count/lastTimestamp) by
+ * reason and message; best effort, failures are only logged by the caller.
+ */
 export async function recordEvent(
   client: KubeClient,
   fl: FederatedLearning,
   ev: FlEvent,
   now = new Date(),
 ): Promise<void> {
-  const ts = now.toISOString();
-  eventSeq = (eventSeq + 1) % 1_000_000;
-  await client.create({
-    apiVersion: 'v1',
-    kind: 'Event',
-    metadata: {
-      name: `${fl.metadata.name}.${now.getTime().toString(16)}${eventSeq.toString(16)}`,
-      namespace: fl.metadata.namespace,
-    },
-    involvedObject: {
-      apiVersion: FL_API_VERSION,
-      kind: fl.kind,
-      name: fl.metadata.name,
-      namespace: fl.metadata.namespace,
-      uid: fl.metadata.uid,
-      resourceVersion: fl.metadata.resourceVersion,
-    },
-    reason: ev.reason,
-    message: ev.message.slice(0, 1024),
-    type: ev.type,
-    source: { component: 'federated-learning-controller' },
-    reportingComponent: 'federated-learning-controller',
-    firstTimestamp: ts,
-    lastTimestamp: ts,
-    count: 1,
-  } as KubeObject);
+  const involved = {
+    apiVersion: FL_API_VERSION,
+    kind: fl.kind,
+    name: fl.metadata.name,
+    namespace: fl.metadata.namespace,
+    uid: fl.metadata.uid,
+  };
+  await new EventRecorder(client, 'federated-learning-controller', () => now).record(involved, ev);
 }

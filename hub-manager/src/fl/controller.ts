@@ -23,6 +23,8 @@ import { isSpecProblem, resolveSpec, type ResolvedJob } from './spec.js';
 import { createSources, routeEvents, startSources, stopSources, type Sources } from './sources.js';
 
 export interface FlController {
+  /** The FederatedLearning objects the informer holds (metrics, dashboard). */
+  jobs(): FederatedLearning[];
   stop(): Promise<void>;
   /** Resolves when no reconcile is queued or running (tests). */
   idle(): Promise<void>;
@@ -31,11 +33,17 @@ export interface FlController {
 export async function startFederatedLearningController(deps: FlControllerDeps): Promise<FlController> {
   const log = deps.logger.child({ controller: 'federated-learning' });
   const sources = createSources(deps.client, log);
-  const queue = new KeyedQueue((key) => reconcile(deps, sources, key), { logger: log, maxBackoffMs: 30_000 });
+  const queue = new KeyedQueue((key) => reconcile(deps, sources, key), {
+    logger: log,
+    maxBackoffMs: 30_000,
+    name: 'federated-learning',
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+  });
   routeEvents(sources, (k) => queue.enqueue(k));
   await startSources(sources);
   log.info('federated-learning controller started');
   return {
+    jobs: () => sources.fls.list(),
     async stop(): Promise<void> {
       stopSources(sources);
       await queue.stop();

@@ -1,6 +1,7 @@
 /** What the FL controller needs from outside: API client, certificates, the job's files. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { QueueMetrics } from '@ocm-fl/common/kube/keyed-queue.js';
 import type { KubeClient } from '@ocm-fl/common/kube/client.js';
 import type { Logger } from '@ocm-fl/common/logger.js';
 import type { IssuedCertificate } from './render/tls-secret.js';
@@ -40,6 +41,8 @@ export interface FlControllerDeps {
   client: KubeClient;
   logger: Logger;
   settings: FlControllerSettings;
+  /** Reconcile counts, durations and queue depth. */
+  metrics?: QueueMetrics;
 }
 
 /**

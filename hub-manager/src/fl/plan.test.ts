@@ -66,7 +66,13 @@ describe('planJob', () => {
         agentNamespace: 'open-cluster-management-agent-addon',
       }),
     ]);
-    expect(p.events).toEqual([expect.objectContaining({ type: 'Normal', reason: 'Running' })]);
+    // One Event per transition: each condition that turned True, then the phase.
+    expect(p.events.map((e) => [e.type, e.reason])).toEqual([
+      ['Normal', 'AggregatorReady'],
+      ['Normal', 'ClientsSelected'],
+      ['Normal', 'Training'],
+      ['Normal', 'Running'],
+    ]);
     expect(p.requeueAfterMs).toBe(1000);
   });
 
@@ -154,6 +160,8 @@ describe('planJob', () => {
     );
     expect(evaluating.status.phase).toBe('Running');
     expect(evaluating.evaluation).toBe(true);
+    // Before the evaluation: the last round's training metric.
+    expect(evaluating.status.lastMetric).toBe('accuracy=0.7000');
     const evaluation = { accuracy: 0.93, perClassAccuracy: { '0': 0.99 } };
     const p = planJob(
       job,
@@ -162,6 +170,8 @@ describe('planJob', () => {
     );
     expect(p.status.phase).toBe('Completed');
     expect(p.status.evaluation).toEqual(evaluation);
+    // After it: the held-out result, which is what the job is judged by.
+    expect(p.status.lastMetric).toBe('heldOutAccuracy=0.9300');
   });
 
   it('completes without a result when the evaluation Job succeeded but its file is not visible', () => {
@@ -226,7 +236,10 @@ describe('planJob', () => {
         state: 'Lost',
         lastError: 'no longer selected by the placement',
       });
-      expect(p.events).toEqual([expect.objectContaining({ reason: 'ClientLost' })]);
+      expect(p.events).toEqual([
+        expect.objectContaining({ reason: 'ClientLost' }),
+        { type: 'Normal', reason: 'ClientAdded', message: 'cluster cluster3 joined the running job' },
+      ]);
     });
 
     it('Continue: keeps going with the rest while enough remain', () => {

@@ -16,6 +16,7 @@ import type { ManagedCluster, ManagedClusterAddOn, ManifestWork } from '@ocm-fl/
 import { addonAvailable, agentNamespace, claimValue, taskFeedback, type JobOutcome } from './observe.js';
 import { lastMetric, roundsFromState, type JobState } from './progress.js';
 import type { TaskWorkInput } from './render/task-work.js';
+import { clientEvents, conditionEvents } from './transition-events.js';
 import type { ResolvedJob, SpecProblem } from './spec.js';
 
 export interface Observed {
@@ -108,8 +109,9 @@ function events(
   prev: FederatedLearningStatus | undefined,
   next: FederatedLearningStatus,
   extra: FlEvent[],
+  agg?: JobState,
 ): FlEvent[] {
-  const out = [...extra];
+  const out = [...extra, ...conditionEvents(prev, next), ...clientEvents(prev, next, agg)];
   if (prev?.phase !== next.phase) {
     const reason =
       next.phase === 'Failed'
@@ -283,6 +285,7 @@ function progress(
   }
   if (o.evaluation) {
     b.s.evaluation = o.evaluation;
+    b.s.lastMetric = lastMetric(b.s.rounds ?? [], o.evaluation);
     b.set(C.evaluated, true, 'Evaluated', `accuracy ${o.evaluation.accuracy ?? 'n/a'}`);
   } else if (job.evaluation && o.evaluationJob === 'Succeeded')
     // The Job wrote its result to the job storage, which this hub-manager cannot see.
@@ -325,7 +328,7 @@ export function planJob(job: ResolvedJob, o: Observed, opts: { pollMs: number; n
   b.s.activeClients = m.active.length;
   if (m.failure) {
     b.fail(m.failure.reason, m.failure.message);
-    return { ...base, works: [], status: b.s, events: events(prev, b.s, m.lostEvents) };
+    return { ...base, works: [], status: b.s, events: events(prev, b.s, m.lostEvents, o.state) };
   }
   b.set(C.clientsSelected, true, 'ClientsSelected', `${m.active.length} clusters: ${m.active.join(', ')}`);
   const plan: Plan = { ...base, aggregator: { admitted: m.active }, status: b.s, events: [] };
@@ -337,7 +340,7 @@ export function planJob(job: ResolvedJob, o: Observed, opts: { pollMs: number; n
     const why = o.aggregator === 'Absent' ? 'starting the aggregator' : 'waiting for a listener address';
     b.set(C.aggregatorReady, false, 'Pending', why);
     if (b.s.phase !== 'Running') b.phase('Waiting', why);
-    plan.events = events(prev, b.s, m.lostEvents);
+    plan.events = events(prev, b.s, m.lostEvents, o.state);
     return { ...plan, requeueAfterMs: opts.pollMs };
   }
   if (endpoint)
@@ -347,6 +350,6 @@ export function planJob(job: ResolvedJob, o: Observed, opts: { pollMs: number; n
   const p = progress(job, o, b, now);
   plan.evaluation = p.evaluation;
   if (p.terminal) plan.works = [];
-  plan.events = events(prev, b.s, m.lostEvents);
+  plan.events = events(prev, b.s, m.lostEvents, o.state);
   return p.terminal ? plan : { ...plan, requeueAfterMs: opts.pollMs };
 }

@@ -20,8 +20,15 @@ export function roundsFromState(state: JobState): RoundStatus[] {
 
 const PREFERRED_METRICS = ['accuracy', 'val_accuracy', 'loss', 'val_loss'];
 
-/** "name=value" of the newest round's main metric, for the METRIC printer column. */
-export function lastMetric(rounds: readonly RoundStatus[]): string | undefined {
+/**
+ * "name=value" for the METRIC printer column: the held-out accuracy once the final model was
+ * evaluated (what the job is judged by), else the newest round's main training metric.
+ */
+export function lastMetric(
+  rounds: readonly RoundStatus[],
+  evaluation?: EvaluationStatus,
+): string | undefined {
+  if (evaluation?.accuracy !== undefined) return `heldOutAccuracy=${evaluation.accuracy.toFixed(4)}`;
   const m = rounds.at(-1)?.metrics;
   if (!m) return undefined;
   const key = PREFERRED_METRICS.find((k) => k in m) ?? Object.keys(m).sort()[0];

@@ -6,6 +6,7 @@ import {
   rotationDecision,
   serverIssuanceBlockedUntil,
 } from './ca-rotation-policy.js';
+import { rotationNotes } from './ca-rotation.js';
 import { initialState, startRotation } from './ca-state.js';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
@@ -100,5 +101,19 @@ describe('serverIssuanceBlockedUntil', () => {
     expect(serverIssuanceBlockedUntil(twice, new Date(r2.getTime() + 1000), 120)).toEqual(
       new Date(r2.getTime() + 120_000),
     );
+  });
+});
+
+describe('rotationNotes', () => {
+  it('turns each step of a pass into an Event note, and a quiet pass into none', () => {
+    const settle = {
+      state: {} as never,
+      kept: [],
+      dropped: [{ fingerprint: 'AA:BB:CC:DD:EE:FF:00:11:22:33', why: 'all it signed expired' }],
+    };
+    const notes = rotationNotes({ rotated: 'expiring', settle, bundleChanged: true }, 2);
+    expect(notes.map((n) => n.reason)).toEqual(['CARotated', 'CARetired', 'CABundlePublished']);
+    expect(notes[2]?.message).toContain('2 CA(s)');
+    expect(rotationNotes({ settle: { ...settle, dropped: [] }, bundleChanged: false }, 1)).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { silentLogger, type Logger } from '@ocm-fl/common/logger.js';
 import { rotationDecision, ROTATE_CA_HANDLED_ANNOTATION } from './ca-rotation-policy.js';
 import type { SettleDecision } from './ca-state.js';
 import type { CaStore } from './ca-store.js';
+import type { EventNote } from '../runtime/event-recorder.js';
 
 export interface CaRotationOptions {
   ca: CaStore;
@@ -13,6 +14,8 @@ export interface CaRotationOptions {
   replacementGraceSeconds?: number;
   /** Called after every change of the published bundle (the addon manager's resync). */
   onBundleChange: () => void;
+  /** Each rotation step, as an Event about the CA Secret (best effort). */
+  onStep?: (note: EventNote) => void;
   logger?: Logger;
   now?: () => Date;
 }
@@ -27,6 +30,33 @@ export interface CaRotation {
   /** One pass now (also what the timer runs); passes never overlap. */
   tick(): Promise<CaRotationTick>;
   stop(): Promise<void>;
+}
+
+/** The steps one pass took, as Events: a new CA, a retired CA dropped, the bundle republished. Pure. */
+export function rotationNotes(t: CaRotationTick, cas: number): EventNote[] {
+  const out: EventNote[] = [];
+  if (t.rotated)
+    out.push({
+      type: 'Normal',
+      reason: 'CARotated',
+      message:
+        t.rotated === 'requested'
+          ? 'new addon CA generated on request; the old one stays trusted until no agent needs it'
+          : 'new addon CA generated: the current one is near expiry; the old one stays trusted until no agent needs it',
+    });
+  for (const d of t.settle.dropped)
+    out.push({
+      type: 'Normal',
+      reason: 'CARetired',
+      message: `retired CA ${d.fingerprint.slice(0, 23)} dropped from the bundle: ${d.why}`,
+    });
+  if (t.bundleChanged)
+    out.push({
+      type: 'Normal',
+      reason: 'CABundlePublished',
+      message: `CA bundle with ${cas} CA(s) republished to every agent`,
+    });
+  return out;
 }
 
 /**
@@ -75,7 +105,9 @@ export function startCaRotation(o: CaRotationOptions): CaRotation {
       });
       o.onBundleChange();
     }
-    return { ...(decision.rotate ? { rotated: decision.reason } : {}), settle, bundleChanged };
+    const result = { ...(decision.rotate ? { rotated: decision.reason } : {}), settle, bundleChanged };
+    for (const n of rotationNotes(result, 1 + o.ca.current().retired.length)) o.onStep?.(n);
+    return result;
   };
 
   const tick = (): Promise<CaRotationTick> => {

@@ -1,7 +1,6 @@
 import type { ManagedCluster, ManagedClusterAddOn } from '@ocm-fl/common/api/ocm.js';
 import { ADDON_API_VERSION, CLUSTER_API_VERSION } from '@ocm-fl/common/api/ocm.js';
 import type { KubeClient } from '@ocm-fl/common/kube/client.js';
-import { isAlreadyExists } from '@ocm-fl/common/kube/errors.js';
 import { Informer } from '@ocm-fl/common/kube/informer.js';
 import { KeyedQueue, type ReconcileResult } from '@ocm-fl/common/kube/keyed-queue.js';
 import { silentLogger, type Logger } from '@ocm-fl/common/logger.js';
@@ -23,7 +22,9 @@ import {
 } from '@ocm-fl/common/pki/index.js';
 import type { CaStore } from './ca-store.js';
 import { evaluateCsr, type ApproveContext } from './csr-approver.js';
-import { refusalEvent } from './csr-event.js';
+import { EVENT_COMPONENT, refusalEvent } from './csr-event.js';
+import { EventRecorder } from '../runtime/event-recorder.js';
+import type { HubMetrics } from '../runtime/metrics.js';
 import { SignError, signCsr } from './csr-signer.js';
 
 const TRANSIENT = new Set(['UnknownCluster', 'AddonNotEnabled']);
@@ -43,6 +44,7 @@ export interface CsrControllerDeps {
    * signature, so throughput is latency-bound; 1,000 clusters enabled together wait on this.
    */
   concurrency?: number;
+  metrics?: HubMetrics;
 }
 
 /**
@@ -57,10 +59,12 @@ export class CsrController {
   private readonly log: Logger;
   private readonly now: () => Date;
   private readonly refusalsLogged = new Set<string>();
+  private readonly events: EventRecorder;
 
   constructor(private readonly deps: CsrControllerDeps) {
     this.log = deps.logger ?? silentLogger;
     this.now = deps.now ?? (() => new Date());
+    this.events = new EventRecorder(deps.client, EVENT_COMPONENT, this.now);
     this.informer = new Informer(deps.client, CSR_API_VERSION, 'CertificateSigningRequest', {
       fieldSelector: `spec.signerName=${SIGNER_NAME}`,
       logger: this.log,
@@ -69,6 +73,7 @@ export class CsrController {
       logger: this.log,
       name: 'csr',
       concurrency: deps.concurrency ?? 16,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
     });
     this.informer.onChange((type, csr) => {
       if (type !== 'DELETED' && csr.spec?.signerName === SIGNER_NAME && csr.metadata.name)
@@ -139,11 +144,13 @@ export class CsrController {
         'approval',
       );
       this.log.info('approved addon CSR', { csr: name, cluster });
+      this.deps.metrics?.csrApproved.inc();
       return this.sign(approved);
     }
     const once = `${csr.metadata.uid}/${verdict.code}`;
     if (!this.refusalsLogged.has(once)) {
       this.refusalsLogged.add(once);
+      this.deps.metrics?.csrRefused.inc({ reason: verdict.code });
       this.log.warn('left addon CSR unapproved', {
         csr: name,
         cluster,
@@ -153,14 +160,10 @@ export class CsrController {
     }
     // A CSR is cluster-scoped: the API server accepts Events about it only in "default"
     // (legacy Event validation; client-go's recorder does the same).
-    const ns = 'default';
-    try {
-      await this.deps.client.create(
-        refusalEvent(csr, { code: verdict.code, reason: verdict.reason, namespace: ns, now: this.now() }),
-      );
-    } catch (e) {
-      if (!isAlreadyExists(e)) throw new Error(`recording the refusal of CSR ${name} failed`, { cause: e });
-    }
+    const ev = refusalEvent(csr, verdict);
+    await this.events.record(ev.involved, ev.note, 'default').catch((e: unknown) => {
+      throw new Error(`recording the refusal of CSR ${name} failed`, { cause: e });
+    });
     // The cluster or its addon may appear later (CSR created first): look again then.
     return TRANSIENT.has(verdict.code) ? { requeueAfterMs: RECHECK_MS } : undefined;
   }
@@ -193,6 +196,7 @@ export class CsrController {
       ...csr,
       status: { ...csr.status, certificate: Buffer.from(signed.certPem).toString('base64') },
     });
+    this.deps.metrics?.certificatesSigned.inc();
     this.log.info('signed addon CSR', {
       csr: csr.metadata.name,
       serial: signed.serial,
@@ -209,6 +213,7 @@ export class CsrController {
       clusterFromCommonName(info.subjectCN ?? '') ??
       csr.metadata.labels?.[CLUSTER_NAME_LABEL] ??
       `csr.${csr.metadata.name}`;
+    this.deps.metrics?.clientCertificateIssued(cluster, info.notAfter);
     await this.deps.ca.recordIssued(cluster, {
       serial: info.serial,
       issuer,

@@ -1,24 +1,16 @@
-/** /healthz, /readyz and /metrics (Prometheus text) of the hub-manager. */
+/** /healthz, /readyz and /metrics (Prometheus text exposition) of the hub-manager. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { exposition, type Registry } from '@ocm-fl/common/metrics/registry.js';
 
 export interface Probes {
   ready: () => boolean;
-  /** Gauges and counters, name → value; rendered as untyped Prometheus samples. */
-  metrics: () => Record<string, number>;
+  metrics: Registry;
 }
 
 export interface HttpEndpoint {
   port: number;
   close(): Promise<void>;
-}
-
-export function renderMetrics(m: Record<string, number>): string {
-  return Object.entries(m)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${k} ${v}`)
-    .join('\n')
-    .concat('\n');
 }
 
 export async function startHttpEndpoint(host: string, port: number, p: Probes): Promise<HttpEndpoint> {
@@ -30,9 +22,10 @@ export async function startHttpEndpoint(host: string, port: number, p: Probes): 
       return void res.writeHead(ok ? 200 : 503).end(ok ? 'ok' : 'not ready');
     }
     if (url === '/metrics')
-      return void res
-        .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
-        .end(renderMetrics(p.metrics()));
+      return void exposition(p.metrics).then(
+        (m) => res.writeHead(200, { 'content-type': m.contentType }).end(m.body),
+        (e: unknown) => res.writeHead(500).end(`metrics: ${(e as Error).message}`),
+      );
     res.writeHead(404).end('not found');
   });
   await new Promise<void>((resolve, reject) => {

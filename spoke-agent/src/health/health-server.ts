@@ -1,9 +1,10 @@
 /**
- * `/healthz`: the process answers and its event loop is not stalled. `/readyz`: every readiness
+ * `/metrics`: Prometheus text (when given a registry). `/healthz`: the process answers and its event loop is not stalled. `/readyz`: every readiness
  * check passes (certificate loaded, API reachable, lease renewed recently); the body lists them.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { exposition, type Registry } from '@ocm-fl/common/metrics/registry.js';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 export interface ReadinessCheck {
@@ -20,6 +21,8 @@ export interface HealthServerOptions {
   readonly details?: () => Record<string, unknown>;
   /** Event-loop delay (p99 over the last interval) above which /healthz fails; default 5 s. */
   readonly maxLoopDelayMs?: number;
+  /** Served as Prometheus text on `/metrics`. */
+  readonly metrics?: Registry;
 }
 
 export interface ReadyReport {
@@ -57,6 +60,11 @@ export class HealthServer {
     const maxDelay = o.maxLoopDelayMs ?? 5000;
     const server = createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://health').pathname;
+      if (path === '/metrics' && o.metrics)
+        return void exposition(o.metrics).then(
+          (m) => res.writeHead(200, { 'Content-Type': m.contentType }).end(m.body),
+          (e: unknown) => res.writeHead(500).end(`metrics: ${(e as Error).message}`),
+        );
       let status = 404;
       let body: unknown = { error: 'not found' };
       if (path === '/healthz' || path === '/livez') {

@@ -59,6 +59,8 @@ export interface LeaseRenewerOptions {
   /** The Lease's owner, looked up before each write (undefined: none, e.g. not found yet). */
   readonly owner?: () => Promise<OwnerReference | undefined>;
   readonly logger?: Logger;
+  /** Told of each renewal attempt (metrics). */
+  readonly onRenewal?: (ok: boolean) => void;
 }
 
 export class LeaseRenewer {
@@ -119,9 +121,11 @@ export class LeaseRenewer {
     if (this.stopped) return;
     this.running = this.renewOnce()
       .then(() => {
+        this.o.onRenewal?.(true);
         this.log.debug('lease renewed', { namespace: this.o.namespace });
       })
       .catch((e: unknown) => {
+        this.o.onRenewal?.(false);
         this.log.warn('lease renewal failed', { namespace: this.o.namespace, error: e });
       })
       .finally(() => {

@@ -55,7 +55,13 @@ export interface RunnerDeps {
   /** How long the aggregator may hold a GetTask long poll; default DEFAULT_LONG_POLL_SECONDS. */
   readonly longPollSeconds?: number;
   /** Step durations, for the per-round time split. */
-  readonly onStepDone?: (step: RunnerState['step'], round: number, ms: number) => void;
+  /** After each step: its name, round, duration, and the state it ran in with the event it ended on. */
+  readonly onStepDone?: (
+    step: RunnerState['step'],
+    round: number,
+    ms: number,
+    detail: { readonly state: RunnerState; readonly event: RunnerEvent },
+  ) => void;
 }
 
 /** GetTask long-poll length: under the aggregator's 30 s cap, well within idle-connection limits. */
@@ -142,6 +148,7 @@ export class TaskRunner {
         this.state.step,
         'round' in this.state ? this.state.round : 0,
         Date.now() - started,
+        { state: this.state, event },
       );
       await this.apply(event);
     }

@@ -94,6 +94,13 @@ describe('agent ManifestWork', () => {
     expect(pod(w).securityContext.runAsNonRoot).toBe(true);
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'health' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'health' });
+    // Prometheus reaches /metrics on the health port.
+    expect(c.ports).toContainEqual({ name: 'health', containerPort: 8080, protocol: 'TCP' });
+    expect(find(w, 'Deployment').spec.template.metadata.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '8080',
+      'prometheus.io/path': '/metrics',
+    });
     // The agent listens on its pod address; the pod runner and kubelet both fill it in.
     expect(c.env).toContainEqual({ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
     expect(c.resources.requests).toBeDefined();

@@ -142,7 +142,14 @@ export function renderDeployment(v: AgentValues, labels: Record<string, string>)
       template: {
         metadata: {
           labels: { ...labels, ...selectorLabels() },
-          annotations: { [CONFIG_HASH_ANNOTATION]: configHash(v) },
+          annotations: {
+            [CONFIG_HASH_ANNOTATION]: configHash(v),
+            // /metrics is served on the health port; the annotations are what annotation-based
+            // Prometheus scrape configs read (a PodMonitor selects port "health" instead).
+            'prometheus.io/scrape': 'true',
+            'prometheus.io/port': String(v.healthPort),
+            'prometheus.io/path': '/metrics',
+          },
         },
         spec: podSpec,
       },

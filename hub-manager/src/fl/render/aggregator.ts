@@ -40,6 +40,9 @@ export const jobIdOf = (job: Pick<ResolvedJob, 'namespace' | 'name'>): string =>
 
 /** The port the aggregator listens on: the first listener's; every Service targets it. */
 export const aggregatorPort = (job: ResolvedJob): number => (job.listeners[0] as ResolvedListener).port;
+/** Prometheus /metrics of the aggregator pod (the chart's PodMonitor scrapes port "metrics"). */
+export const aggregatorMetricsPort = (job: ResolvedJob): number =>
+  aggregatorPort(job) === 9464 ? 9465 : 9464;
 
 function meta(job: ResolvedJob, name: string, component = AGGREGATOR_COMPONENT): KubeObject['metadata'] {
   return {
@@ -247,8 +250,14 @@ export function renderAggregatorJob(job: ResolvedJob): KubeObject {
                 job.initialModelPath,
               ],
               // The aggregator binds its pod IP when given one (see runAggregate).
-              env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
-              ports: [{ name: 'grpc', containerPort: aggregatorPort(job), protocol: 'TCP' }],
+              env: [
+                { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+                { name: 'FL_METRICS_PORT', value: String(aggregatorMetricsPort(job)) },
+              ],
+              ports: [
+                { name: 'grpc', containerPort: aggregatorPort(job), protocol: 'TCP' },
+                { name: 'metrics', containerPort: aggregatorMetricsPort(job), protocol: 'TCP' },
+              ],
               volumeMounts: [
                 { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
                 { name: 'tls', mountPath: TLS_DIR, readOnly: true },
