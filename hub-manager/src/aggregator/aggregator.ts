@@ -3,7 +3,6 @@
  * RPC semantics live here as plain async methods taking the caller's cluster; grpc-server.ts
  * maps them onto the wire.
  */
-import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseManifest, type Manifest } from '@ocm-fl/common/model/safetensors.js';
@@ -83,6 +82,8 @@ export class AggregatorCore {
   private global!: GlobalModel;
   private acc!: RoundAccumulator;
   private round: RoundState | undefined;
+  /** The round closed last, kept so its participants can still report metrics for it. */
+  private lastRound: RoundState | undefined;
   private foldChain: Promise<void> = Promise.resolve();
   private saveChain: Promise<void> = Promise.resolve();
   private tokens = 0;
@@ -90,6 +91,9 @@ export class AggregatorCore {
   private doneWaiters: Array<(s: JobState) => void> = [];
   /** GetTask long polls held until the task changes (a round opens or the job ends). */
   private readonly taskWaiters = new Set<() => void>();
+  /** Clusters answered with the job's end, and who waits for all of them to be. */
+  private readonly sawEnd = new Set<string>();
+  private readonly endSeenWaiters = new Set<() => void>();
   readonly store: StateStore;
 
   constructor(
@@ -158,6 +162,38 @@ export class AggregatorCore {
     this.admitted = new Set(clusters);
     this.log.info('admitted clusters updated', { clusters: [...this.admitted] });
     this.maybeClose();
+  }
+
+  /**
+   * After the job ended: resolves true once every admitted cluster has been told so (GetTask or
+   * Heartbeat answered finished/failed), or false after `ms`, whichever comes first.
+   */
+  whenEndSeen(ms: number): Promise<boolean> {
+    if (this.everyoneSawEnd()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.endSeenWaiters.delete(done);
+        resolve(false);
+      }, ms);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.endSeenWaiters.add(done);
+    });
+  }
+
+  private everyoneSawEnd(): boolean {
+    return this.job.phase !== 'running' && [...this.admitted].every((c) => this.sawEnd.has(c));
+  }
+
+  /** Record that `cluster` was answered with the job's end. */
+  private noteSawEnd(cluster: string): void {
+    if (this.job.phase === 'running' || this.sawEnd.has(cluster)) return;
+    this.sawEnd.add(cluster);
+    if (!this.everyoneSawEnd()) return;
+    for (const w of [...this.endSeenWaiters]) w();
+    this.endSeenWaiters.clear();
   }
 
   /** Resolves once the job is completed or failed. */
@@ -278,14 +314,14 @@ export class AggregatorCore {
       failed: [...r.failed.keys()].sort(),
       stragglers: late,
       examples: this.acc.totalExamples,
-      metrics: weightedMetrics(r.submitted.values()),
       durationMs: Date.now() - r.openedAt,
       closedAt: new Date().toISOString(),
     };
     if (decision === 'aggregate') {
       const dest = this.store.checkpointPath(r.round);
       const { sha256, size } = await this.acc.writeModel(this.global.header, dest);
-      this.job.history.push({ ...base, sha256, outcome: 'aggregated' } satisfies RoundRecord);
+      const metrics = weightedMetrics(r.submitted.values()); // includes reports that came while closing
+      this.job.history.push({ ...base, metrics, sha256, outcome: 'aggregated' } satisfies RoundRecord);
       this.job.completedRounds = r.round;
       this.job.modelSha256 = sha256;
       this.job.modelSize = size;
@@ -305,7 +341,12 @@ export class AggregatorCore {
       }
     } else {
       const next = afterTooFew(this.cfg.failurePolicy, r.attempt);
-      this.job.history.push({ ...base, sha256: '', outcome: next === 'retry' ? 'retry' : 'failed' });
+      this.job.history.push({
+        ...base,
+        metrics: weightedMetrics(r.submitted.values()),
+        sha256: '',
+        outcome: next === 'retry' ? 'retry' : 'failed',
+      });
       const msg = `round ${r.round}: ${r.submitted.size} updates, fewer than the minimum ${this.cfg.minClients}`;
       this.log.warn(msg, { attempt: r.attempt, next });
       if (next === 'fail') {
@@ -314,6 +355,7 @@ export class AggregatorCore {
       }
     }
     this.acc.reset();
+    this.lastRound = r;
     this.round = undefined;
     if (this.job.phase === 'running') this.openRound(decision === 'aggregate' ? 0 : r.attempt + 1);
     await this.save();
@@ -384,6 +426,36 @@ export class AggregatorCore {
     return r;
   }
 
+  /**
+   * The update `cluster` sent for `round`, in the open round or in the one that just closed: the
+   * update that closes a round is answered before its sender can report metrics for it.
+   */
+  private submissionFor(cluster: string, round: number): { sub: Submission; closed?: RoundState } {
+    const r = this.round;
+    if (r && r.round === round && this.job.phase === 'running') {
+      const sub = r.submitted.get(cluster);
+      if (sub) return { sub, ...(r.closing ? { closed: r } : {}) };
+    }
+    const last = this.lastRound;
+    const sub = last && last.round === round ? last.submitted.get(cluster) : undefined;
+    if (sub) return { sub, closed: last };
+    if (r && r.round === round && this.job.phase === 'running')
+      throw fail('FAILED_PRECONDITION', `report metrics after the update for round ${round}`);
+    throw fail(
+      'FAILED_PRECONDITION',
+      `no update from cluster ${cluster} for round ${round} is open or just closed`,
+    );
+  }
+
+  /** Recompute a closed round's metrics after a late report (the record may not be written yet). */
+  private refreshRecordMetrics(r: RoundState): void {
+    const i = this.job.history.findIndex((h) => h.round === r.round && h.attempt === r.attempt);
+    const rec = this.job.history[i];
+    if (!rec) return; // finishRound computes them when it writes the record
+    this.job.history[i] = { ...rec, metrics: weightedMetrics(r.submitted.values()) };
+    void this.save();
+  }
+
   // ---- RPCs ----
 
   readonly handlers: Handlers = {
@@ -405,6 +477,7 @@ export class AggregatorCore {
     heartbeat: async (req, peer) => {
       this.admit(peer, req.jobId);
       this.touch(peer.cluster);
+      this.noteSawEnd(peer.cluster);
       return { currentRound: this.round?.round ?? 0, finished: this.job.phase !== 'running' };
     },
     getTask: async (req, peer, signal) => {
@@ -415,6 +488,7 @@ export class AggregatorCore {
         await this.nextTaskChange(waitMs, signal);
       const r = this.round;
       const running = this.job.phase === 'running' && r !== undefined;
+      this.noteSawEnd(peer.cluster);
       return {
         round: running ? r.round : 0,
         rounds: this.job.rounds,
@@ -452,13 +526,12 @@ export class AggregatorCore {
     uploadUpdate: (reqs, peer) => this.upload(reqs, peer),
     reportMetrics: async (req, peer) => {
       this.admit(peer, req.jobId);
-      const r = this.openRoundFor(req.round);
-      const sub = r.submitted.get(peer.cluster);
-      if (!sub) throw fail('FAILED_PRECONDITION', `report metrics after the update for round ${r.round}`);
-      for (const [k, v] of Object.entries(req.metrics)) {
+      // All or nothing: one bad value refuses the whole report.
+      for (const [k, v] of Object.entries(req.metrics))
         if (!Number.isFinite(v)) throw fail('INVALID_ARGUMENT', `metric ${k} is not finite`);
-        sub.metrics[k] = v;
-      }
+      const { sub, closed } = this.submissionFor(peer.cluster, req.round);
+      Object.assign(sub.metrics, req.metrics);
+      if (closed) this.refreshRecordMetrics(closed);
       return {};
     },
     reportFailure: async (req, peer) => {
@@ -512,15 +585,18 @@ export class AggregatorCore {
     let offset = req.offset;
     if (offset === end) return;
     // The file stays readable through its open descriptor even if a newer round prunes it.
-    for await (const data of createReadStream(g.path, {
-      start: offset,
-      end: end - 1,
-      highWaterMark: MAX_CHUNK_BYTES,
-      signal,
-    })) {
-      const buf = data as Buffer;
-      yield { chunk: { offset, data: buf } };
-      offset += buf.length;
+    // One chunk is read only when the previous one was sent: no read-ahead buffers per stream.
+    const fh = await open(g.path, 'r');
+    try {
+      while (offset < end && !signal.aborted) {
+        const data = Buffer.allocUnsafe(Math.min(MAX_CHUNK_BYTES, end - offset));
+        const { bytesRead } = await fh.read(data, 0, data.length, offset);
+        if (bytesRead === 0) throw new Error(`${g.path} ended at ${offset} of ${end} bytes`);
+        yield { chunk: { offset, data: data.subarray(0, bytesRead) } };
+        offset += bytesRead;
+      }
+    } finally {
+      await fh.close();
     }
   }
 
@@ -567,6 +643,11 @@ export class AggregatorCore {
       for (let m = await it.next(); !m.done; m = await it.next()) {
         const c = m.value.chunk;
         if (!c) throw fail('INVALID_ARGUMENT', 'only chunks may follow the header');
+        if (c.data.length > MAX_CHUNK_BYTES)
+          throw fail(
+            'INVALID_ARGUMENT',
+            `chunk of ${c.data.length} bytes is larger than max_chunk_bytes ${MAX_CHUNK_BYTES}`,
+          );
         if (ranged && (c.offset !== next || next + c.data.length > end))
           throw fail(
             'OUT_OF_RANGE',
@@ -657,7 +738,13 @@ export class AggregatorCore {
       await fold;
     } catch (e) {
       r.submitted.delete(cluster);
-      throw fail('INTERNAL', 'could not aggregate the update', e);
+      // Verified files should always fold; one that does not is refused and logged, never silent.
+      const err = DataPlaneError.is(e)
+        ? e
+        : fail('INVALID_ARGUMENT', `update could not be read: ${(e as Error).message}`, e);
+      this.setClient(cluster, 'rejected', r.round, err.message);
+      this.log.error('update could not be aggregated', { cluster, round: r.round, error: e });
+      throw err;
     } finally {
       await s.discard();
     }

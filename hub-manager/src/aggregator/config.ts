@@ -33,7 +33,17 @@ export interface AggregatorConfig {
    * pod's credentials; the FL controller reads it there. Unset: the state file only.
    */
   readonly stateConfigMap?: { readonly namespace: string; readonly name: string };
+  /**
+   * After the job ends, keep serving its final state this long at most (until every admitted
+   * cluster was told, sooner), so agents see `finished` and can fetch the final model.
+   */
+  readonly finalGraceSeconds?: number;
+  /** Bytes of download chunks held in memory, per cluster and in total; default DEFAULT_SEND_BUFFER. */
+  readonly sendBufferBytes?: { readonly perCluster: number; readonly total: number };
 }
+
+/** Long enough for agents polling every few seconds to be told the job ended. */
+export const DEFAULT_FINAL_GRACE_SECONDS = 60;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -72,6 +82,13 @@ function stateTarget(v: unknown): { namespace: string; name: string } {
   return { namespace: str(r, 'namespace', 'stateConfigMap'), name: str(r, 'name', 'stateConfigMap') };
 }
 
+function sendBuffer(v: unknown): { perCluster: number; total: number } {
+  const r = obj(v, 'sendBufferBytes');
+  const perCluster = int(r, 'perCluster', 'sendBufferBytes', 1);
+  const total = int(r, 'total', 'sendBufferBytes', perCluster);
+  return { perCluster, total };
+}
+
 /** Validate a parsed config object; errors name the bad field. */
 export function parseConfig(raw: unknown): AggregatorConfig {
   const r = obj(raw, 'config');
@@ -103,6 +120,8 @@ export function parseConfig(raw: unknown): AggregatorConfig {
     taskConfig: taskConfig as Record<string, string>,
     heartbeatIntervalSeconds: int(r, 'heartbeatIntervalSeconds', 'config', 1, 30),
     maxStreamsPerClient: int(r, 'maxStreamsPerClient', 'config', 1, 8),
+    finalGraceSeconds: int(r, 'finalGraceSeconds', 'config', 0, DEFAULT_FINAL_GRACE_SECONDS),
+    ...(r.sendBufferBytes === undefined ? {} : { sendBufferBytes: sendBuffer(r.sendBufferBytes) }),
     ...(r.maxUpdateBytes === undefined ? {} : { maxUpdateBytes: int(r, 'maxUpdateBytes', 'config', 1) }),
     ...(r.stateConfigMap === undefined ? {} : { stateConfigMap: stateTarget(r.stateConfigMap) }),
   };
