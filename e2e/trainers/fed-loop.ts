@@ -115,6 +115,8 @@ export interface TrainerRunOptions {
   readonly rounds: number;
   readonly modelPath: string;
   readonly parameters: Record<string, string | number | boolean>;
+  /** The task's `strategy` (what the aggregation strategy asks of training, e.g. proximalMu). */
+  readonly strategy?: Record<string, string>;
   readonly baseDir: string;
   readonly cwd: string;
 }
@@ -136,6 +138,7 @@ export async function runTrainer(server: HandoffServer, o: TrainerRunOptions): P
       job: { namespace: 'default', name: 'mnist' },
       cluster: o.client.name,
       parameters: o.parameters,
+      ...(o.strategy ? { strategy: o.strategy } : {}),
       data: { location: o.client.location, dir: dataDir },
     },
     modelPath: o.modelPath,

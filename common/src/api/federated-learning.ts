@@ -27,7 +27,19 @@ export type ListenerType = (typeof LISTENER_TYPES)[number];
 export const STORAGE_TYPES = ['PersistentVolumeClaim', 'HostPath', 'S3Bucket'] as const;
 export type StorageType = (typeof STORAGE_TYPES)[number];
 
-export const STRATEGIES = ['FedAvg'] as const;
+/** Aggregation strategies (hub-manager/src/aggregator/strategy/README.md). */
+export const STRATEGIES = [
+  'FedAvg',
+  'FedProx',
+  'FedAvgM',
+  'FedAdam',
+  'FedYogi',
+  'FedAdagrad',
+  'FedMedian',
+  'FedTrimmedAvg',
+  'Krum',
+  'MultiKrum',
+] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 
 export const CLIENT_LOSS_POLICIES = ['Replace', 'Continue', 'Fail'] as const;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSafetensors, parseManifest } from '@ocm-fl/common/model/safetensors.js';
@@ -114,6 +114,55 @@ describe('mnist-py trainer (numpy) under the handoff contract', () => {
       ['py', 0, 1000],
     ]);
     expect(evaluate(rounds[0]!.model).accuracy).toBeGreaterThan(0.5);
+  }, 120_000);
+
+  it('FedProx step in numpy: w − step·g − lr·μ·(w − w0), by hand; no anchor is plain SGD', () => {
+    const out = python(
+      `import json, numpy as np, trainer as t\nw = np.array([1, 2], np.float32)\n` +
+        `t.sgd_step(w, np.array([4, -2], np.float32), 0.5, np.zeros(2, np.float32), 0.1)\n` +
+        `v = np.array([1, 2], np.float32)\nt.sgd_step(v, np.array([4, -2], np.float32), 0.5)\n` +
+        `print(json.dumps([w.tolist(), v.tolist()]))`,
+    ) as number[][];
+    // float32 arithmetic in numpy: equal to the hand values within float32 rounding.
+    expect(out[0]![0]).toBeCloseTo(-1.1, 6);
+    expect(out[0]![1]).toBeCloseTo(2.8, 6);
+    expect(out[1]).toEqual([-1, 3]);
+  });
+
+  it('both trainers apply the task strategy proximalMu: the update stays nearer the global model', async () => {
+    const server = await HandoffServer.start({ host: '127.0.0.1', port: 0 });
+    const modelPath = join(dir, 'prox-init.safetensors');
+    const init = initialModel({ seed: 5 });
+    await writeFile(modelPath, init);
+    const flat = (b: Uint8Array) => decodeSafetensors(b).tensors.flatMap((t) => [...t.values]);
+    const start = flat(init);
+    const drift = (b: Uint8Array) =>
+      Math.sqrt(flat(b).reduce((s, v, i) => s + (v - (start[i] as number)) ** 2, 0));
+    try {
+      for (const [name, command] of [
+        ['ts', TS_TRAINER],
+        ['py', PY_TRAINER],
+      ] as const) {
+        const d: number[] = [];
+        for (const mu of ['0', '2']) {
+          const run = await runTrainer(server, {
+            client: { name: `${name}-mu${mu}`, command, location: 'mnist:digits=0-9' },
+            round: 1,
+            rounds: 1,
+            modelPath,
+            parameters: { ...PARAMS, maxExamples: 500 },
+            strategy: { proximalMu: mu },
+            baseDir: join(dir, 'prox'),
+            cwd: process.cwd(),
+          });
+          if (run.outcome.status !== 'fulfilled') throw new Error(`${name} mu=${mu}: ${run.stderr}`);
+          d.push(drift(await readFile(run.outcome.value.updatePath)));
+        }
+        expect(d[1]!).toBeLessThan(0.8 * d[0]!);
+      }
+    } finally {
+      await server.close();
+    }
   }, 120_000);
 
   it('reports a failure through POST /fail and exits non-zero', async () => {

@@ -51,10 +51,23 @@ class Handoff:
         return json.loads(out) if out else None
 
 
-def train(p, x, y, epochs, lr, batch, seed):
-    """Minibatch SGD on a 784-H-10 ReLU MLP in PyTorch nn.Linear layout (weight [out, in])."""
+def sgd_step(w, g, step, anchor=None, lr_mu=0.0):
+    """w -= step * g, plus the FedProx pull -lr*mu*(w - anchor) (gradient of mu/2*||w - anchor||^2)."""
+    if anchor is None:
+        w -= step * g
+    else:
+        w -= step * g + lr_mu * (w - anchor)
+
+
+def train(p, x, y, epochs, lr, batch, seed, proximal_mu=0.0):
+    """Minibatch SGD on a 784-H-10 ReLU MLP in PyTorch nn.Linear layout (weight [out, in]).
+
+    proximal_mu > 0: FedProx (Li et al. 2020), minimise loss + mu/2 * ||w - w_start||^2 where
+    w_start is the model the round started from."""
     rng = np.random.default_rng(seed)
     w1, b1, w2, b2 = p["fc1.weight"], p["fc1.bias"], p["fc2.weight"], p["fc2.bias"]
+    start = [t.copy() for t in (w1, b1, w2, b2)] if proximal_mu > 0 else [None] * 4
+    lr_mu = lr * proximal_mu
     loss = acc = 0.0
     for _ in range(epochs):
         order = rng.permutation(len(x))
@@ -73,10 +86,11 @@ def train(p, x, y, epochs, lr, batch, seed):
             dz[np.arange(len(yb)), yb] -= 1
             dh = (dz @ w2) * (h > 0)
             step = lr / len(yb)
-            w2 -= step * (dz.T @ h)
-            b2 -= step * dz.sum(axis=0)
-            w1 -= step * (dh.T @ xb)
-            b1 -= step * dh.sum(axis=0)
+            gw2, gb2, gw1, gb1 = dz.T @ h, dz.sum(axis=0), dh.T @ xb, dh.sum(axis=0)
+            sgd_step(w2, gw2, step, start[2], lr_mu)
+            sgd_step(b2, gb2, step, start[3], lr_mu)
+            sgd_step(w1, gw1, step, start[0], lr_mu)
+            sgd_step(b1, gb1, step, start[1], lr_mu)
         loss, acc = loss_sum / len(x), correct / len(x)
     return loss, acc
 
@@ -99,8 +113,9 @@ def run(hub):
         raise RuntimeError(f"data location {location} selects no examples")
     tensors, header = safetensors_np.load(model_bytes)
     epochs = int(params.get("epochs", 1))
+    mu = float((task.get("strategy") or {}).get("proximalMu", 0))
     loss, acc = train(tensors, x, y, epochs, float(params.get("lr", 0.1)), int(params.get("batchSize", 32)),
-                      (mnist_data.fnv1a32(location) ^ int(task["round"])) & 0xFFFFFFFF)
+                      (mnist_data.fnv1a32(location) ^ int(task["round"])) & 0xFFFFFFFF, mu)
     t_train = time.monotonic()
     update = safetensors_np.dump(tensors, header, {"model": "mnist-mlp", "round": task["round"], "trainer": "mnist-py"})
     hub.json("PUT", "metrics", {"loss": loss, "accuracy": acc, "examples": len(x), "trainSeconds": t_train - t_download})

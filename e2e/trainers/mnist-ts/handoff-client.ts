@@ -6,6 +6,8 @@ export interface HandoffTask {
   rounds: number;
   cluster: string;
   parameters: Record<string, string | number | boolean>;
+  /** What the aggregation strategy asks of local training (FedProx: proximalMu); may be absent. */
+  strategy?: Record<string, string>;
   data: { location: string; dir: string };
   model: { bytes: number; digest: string; dtype: string };
   limits: { maxUpdateBytes: number };

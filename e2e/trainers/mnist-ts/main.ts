@@ -47,6 +47,7 @@ async function run(client: HandoffClient): Promise<void> {
     lr: num(p, 'lr', 0.1),
     batchSize: num(p, 'batchSize', 32),
     seed: (fnv1a32(location) ^ task.round) >>> 0,
+    proximalMu: num(task.strategy ?? {}, 'proximalMu', 0),
     onEpoch: (e) => void client.progress({ fraction: e / epochs, epoch: e }).catch(() => undefined),
   });
   const tTrain = performance.now();

@@ -153,6 +153,11 @@ export interface TrainOptions {
   readonly lr: number;
   readonly batchSize: number;
   readonly seed: number;
+  /**
+   * FedProx μ (Li et al. 2020): minimise loss + μ/2 · ‖w − w_start‖², w_start being the model the
+   * round started from (the global model). 0 or absent: plain SGD.
+   */
+  readonly proximalMu?: number;
   readonly onEpoch?: (epoch: number) => void;
 }
 
@@ -169,6 +174,9 @@ export function train(m: Mlp, data: Examples, opts: TrainOptions): { loss: numbe
     w2: new Float32Array(m.w2.length),
     b2: new Float32Array(CLASSES),
   };
+  const mu = opts.proximalMu ?? 0;
+  const anchor =
+    mu > 0 ? { w1: m.w1.slice(), b1: m.b1.slice(), w2: m.w2.slice(), b2: m.b2.slice() } : undefined;
   let loss = 0;
   let correct = 0;
   for (let e = 0; e < opts.epochs; e++) {
@@ -194,15 +202,33 @@ export function train(m: Mlp, data: Examples, opts: TrainOptions): { loss: numbe
         backward(m, { x: data.x, k, h, p, dh, y, nz }, g);
       }
       const step = opts.lr / batch.length;
-      for (const key of ['w1', 'b1', 'w2', 'b2'] as const) {
-        const w = m[key];
-        const gw = g[key];
-        for (let i = 0; i < w.length; i++) w[i] = (w[i] as number) - step * (gw[i] as number);
-      }
+      for (const key of ['w1', 'b1', 'w2', 'b2'] as const)
+        sgdStep(m[key], g[key], step, anchor && { w0: anchor[key], lrMu: opts.lr * mu });
     }
     opts.onEpoch?.(e + 1);
   }
   return { loss: loss / Math.max(1, data.count), accuracy: correct / Math.max(1, data.count) };
+}
+
+/**
+ * w ← w − step·g (g summed over the batch, step = lr / batch size), plus the FedProx pull
+ * − lr·μ·(w − w0): the gradient of μ/2·‖w − w0‖² taken at the same point as g.
+ */
+export function sgdStep(
+  w: Float32Array,
+  g: Float32Array,
+  step: number,
+  prox?: { readonly w0: Float32Array; readonly lrMu: number },
+): void {
+  if (!prox) {
+    for (let i = 0; i < w.length; i++) w[i] = (w[i] as number) - step * (g[i] as number);
+    return;
+  }
+  const { w0, lrMu } = prox;
+  for (let i = 0; i < w.length; i++) {
+    const x = w[i] as number;
+    w[i] = x - step * (g[i] as number) - lrMu * (x - (w0[i] as number));
+  }
 }
 
 interface Activations {

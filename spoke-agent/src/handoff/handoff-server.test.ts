@@ -96,6 +96,7 @@ describe('HandoffServer', () => {
         job: { namespace: 'ns', name: 'job-a' },
         cluster: 'cluster1',
         parameters: { epochs: 2, lr: 0.1 },
+        strategy: { proximalMu: '0.05' },
         data: { location: '/data/private/cluster1', dir: '/data' },
       },
       modelPath,
@@ -115,6 +116,7 @@ describe('HandoffServer', () => {
       round: 3,
       rounds: 10,
       parameters: { epochs: 2, lr: 0.1 },
+      strategy: { proximalMu: '0.05' },
       data: { location: '/data/private/cluster1' },
     });
     expect(task.model).toMatchObject({

@@ -13,6 +13,12 @@ export interface TrainerTask {
   readonly cluster: string;
   /** Free-form training parameters from the FederatedLearning resource (epochs, lr, batchSize...). */
   readonly parameters: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * What the hub's aggregation strategy asks of local training this round, as strings (e.g.
+   * FedProx: `{ "proximalMu": "0.01" }`: add proximalMu/2 · ‖w − w_global‖² to the loss).
+   * Empty or absent: plain local training.
+   */
+  readonly strategy?: Readonly<Record<string, string>>;
   readonly data: {
     /** The ClusterClaim value, verbatim (a path, a URL, or any string the trainer understands). */
     readonly location: string;

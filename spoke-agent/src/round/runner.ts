@@ -71,6 +71,7 @@ export function toRoundTask(t: Task): RoundTask {
     submitted: t.submitted,
     deadlineUnixMs: Number(t.deadlineUnixMs ?? 0),
     config: { ...(t.config ?? {}) },
+    strategyConfig: { ...(t.strategyConfig ?? {}) },
     ...(t.model
       ? { model: { round: t.model.round, size: Number(t.model.size), sha256: t.model.sha256 } }
       : {}),

@@ -21,6 +21,7 @@ function newTask(over: Partial<RoundTask> = {}): RoundTask {
     submitted: false,
     deadlineUnixMs: 0,
     config: {},
+    strategyConfig: {},
     message: '',
     ...over,
   };

@@ -23,6 +23,8 @@ export interface RoundTask {
   /** Unix ms after which uploads for `round` are refused; 0 = none. */
   readonly deadlineUnixMs: number;
   readonly config: Readonly<Record<string, string>>;
+  /** What the aggregation strategy asks the trainer to apply (FedProx: proximalMu). */
+  readonly strategyConfig: Readonly<Record<string, string>>;
   readonly model?: { readonly round: number; readonly size: number; readonly sha256: string };
   readonly message: string;
 }

@@ -75,7 +75,8 @@ export function jobDeadlineSeconds(task: FederatedLearningTask, roundTask: Round
   return Math.max(1, Math.min(spec, Math.floor((roundTask.deadlineUnixMs - now) / 1000)));
 }
 
-function trainerTask(input: TrainInput, dataDir: string): TrainerTask {
+/** The task document the trainer reads from the handoff (`GET /task`). Pure. */
+export function trainerTask(input: TrainInput, dataDir: string): TrainerTask {
   const spec = input.task.spec!;
   const { roundTask } = input;
   return {
@@ -85,6 +86,7 @@ function trainerTask(input: TrainInput, dataDir: string): TrainerTask {
     cluster: spec.cluster,
     // The aggregator's configuration is the job's; the task's typed parameters refine it.
     parameters: { ...roundTask.config, ...(spec.parameters ?? {}) },
+    strategy: { ...roundTask.strategyConfig },
     data: { location: spec.data.location, dir: dataDir },
     ...(roundTask.deadlineUnixMs > 0 ? { deadline: new Date(roundTask.deadlineUnixMs).toISOString() } : {}),
   };

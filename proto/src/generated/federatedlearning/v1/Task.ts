@@ -14,6 +14,7 @@ export interface Task {
   'submitted'?: (boolean);
   'phase'?: (string);
   'message'?: (string);
+  'strategyConfig'?: ({[key: string]: string});
 }
 
 export interface Task__Output {
@@ -27,4 +28,5 @@ export interface Task__Output {
   'submitted': (boolean);
   'phase': (string);
   'message': (string);
+  'strategyConfig': ({[key: string]: string});
 }
