@@ -11,7 +11,20 @@ import { sha256File } from '@ocm-fl/common/dataplane/file-io.js';
 import type { Logger } from '@ocm-fl/common/logger.js';
 import { MAX_CHUNK_BYTES, MAX_PARALLEL_STREAMS } from '@ocm-fl/proto/load.js';
 import type { AggregatorConfig } from './config.js';
-import { RoundAccumulator } from './accumulator.js';
+import { writeModelFile } from './accumulator.js';
+import { elementTotal } from '@ocm-fl/common/dataplane/tensor-stream.js';
+import {
+  createStrategy,
+  openSafetensorsUpdate,
+  readSafetensorsFlat,
+  strategyConfigForTask,
+  type ClientOutcome,
+  type RoundContext,
+  type Screening,
+  type Strategy,
+} from './strategy/index.js';
+import type { SafetensorsUpdate } from './strategy/safetensors-update.js';
+import { loadStrategyState, pruneStrategyStates, saveStrategyState } from './strategy-checkpoint.js';
 import { afterTooFew, closeDecision, stragglers, weightedMetrics } from './round-policy.js';
 import {
   StateStore,
@@ -38,6 +51,10 @@ interface RoundState {
   readonly submitted: Map<string, Submission>;
   readonly failed: Map<string, string>;
   readonly sessions: Map<string, UploadSession>;
+  /** Updates the strategy counted, their spill files kept until the round closes (robust rules re-read them). */
+  readonly counted: Map<string, { update: SafetensorsUpdate; session: UploadSession; screening: Screening }>;
+  /** Updates the strategy's screen refused (norm bound, non-finite delta), with the reason. */
+  readonly refused: Map<string, { reason: string; norm?: number }>;
   closing: boolean;
   timer?: NodeJS.Timeout;
 }
@@ -68,6 +85,20 @@ async function readGlobal(file: string): Promise<GlobalModel> {
   }
 }
 
+/** Elements a strategy reads per update at a time (order statistics hold N blocks): 1 MiB of float32. */
+export const STRATEGY_BLOCK_ELEMENTS = 1 << 18;
+
+/** Per-client outcome of a round for the status: what the rule did, and what the screen refused. */
+function outcomesOf(
+  r: RoundState,
+  fromRule: Readonly<Record<string, ClientOutcome>>,
+): Record<string, ClientOutcome> {
+  const out: Record<string, ClientOutcome> = {};
+  for (const [c, x] of r.refused) out[c] = { included: false, ...x };
+  for (const [c, o] of Object.entries(fromRule)) out[c] = o;
+  return out;
+}
+
 /** Longest a GetTask long poll is held; well under any client's call deadline plus margin. */
 export const MAX_TASK_WAIT_SECONDS = 30;
 
@@ -80,7 +111,9 @@ export class AggregatorCore {
   private admitted: Set<string>;
   private job!: MutableJob;
   private global!: GlobalModel;
-  private acc!: RoundAccumulator;
+  private strategy!: Strategy;
+  /** The current global model flattened to float32, loaded when a round first needs it. */
+  private globalValues: Float32Array | undefined;
   private round: RoundState | undefined;
   /** The round closed last, kept so its participants can still report metrics for it. */
   private lastRound: RoundState | undefined;
@@ -120,10 +153,30 @@ export class AggregatorCore {
     if (this.global.sha256 !== this.job.modelSha256)
       throw new Error(`checkpoint of round ${this.job.completedRounds} does not match state.json`);
     if (this.job.phase !== 'running') return;
-    this.acc = new RoundAccumulator(this.global.manifest);
+    await this.startStrategy();
     const attempt = this.job.history.filter((h) => h.round === this.job.completedRounds + 1).length;
     this.openRound(attempt);
     await this.save();
+  }
+
+  /** Build the configured strategy and give it back its server state after a restart. */
+  private async startStrategy(): Promise<void> {
+    const spec = this.cfg.strategy ?? { name: 'FedAvg' };
+    this.strategy = createStrategy(spec, elementTotal(this.global.manifest));
+    const done = this.job.completedRounds;
+    const saved = done > 0 ? await loadStrategyState(this.cfg.storageDir, done) : undefined;
+    if (saved) this.strategy.restore(saved);
+    else if (done > 0)
+      this.log.warn('no strategy state saved for the last round; server state starts afresh', {
+        round: done,
+      });
+    this.strategy.reset();
+    this.log.info('strategy', { name: this.strategy.name, memoryModels: this.strategy.memoryModels });
+  }
+
+  private async roundContext(r: RoundState): Promise<RoundContext> {
+    this.globalValues ??= (await readSafetensorsFlat(this.global.path)).values;
+    return { round: r.round, global: this.globalValues, blockElements: STRATEGY_BLOCK_ELEMENTS };
   }
 
   private async importInitialModel(): Promise<void> {
@@ -207,6 +260,7 @@ export class AggregatorCore {
     if (this.round?.timer) clearTimeout(this.round.timer);
     for (const s of this.round?.sessions.values() ?? []) await s.discard();
     await this.foldChain.catch(() => undefined);
+    for (const c of this.round?.counted.values() ?? []) await c.session.discard();
     await this.saveChain;
   }
 
@@ -220,6 +274,8 @@ export class AggregatorCore {
       submitted: new Map(),
       failed: new Map(),
       sessions: new Map(),
+      counted: new Map(),
+      refused: new Map(),
       closing: false,
     };
     r.timer = setTimeout(() => void this.close(r, true), r.deadline - now);
@@ -313,15 +369,36 @@ export class AggregatorCore {
       participants: [...r.submitted.keys()].sort(),
       failed: [...r.failed.keys()].sort(),
       stragglers: late,
-      examples: this.acc.totalExamples,
+      examples: [...r.submitted.values()].reduce((n, s) => n + s.examples, 0),
       durationMs: Date.now() - r.openedAt,
       closedAt: new Date().toISOString(),
     };
     if (decision === 'aggregate') {
       const dest = this.store.checkpointPath(r.round);
-      const { sha256, size } = await this.acc.writeModel(this.global.header, dest);
+      const ctx = await this.roundContext(r);
+      const next = new Float32Array(ctx.global.length);
+      const result = await this.strategy.aggregate(
+        [...r.counted.values()].map((c) => c.update),
+        ctx,
+        next,
+      );
+      const { sha256, size } = await writeModelFile(this.global.manifest, this.global.header, next, dest);
+      await saveStrategyState(this.cfg.storageDir, r.round, this.strategy.checkpoint());
+      this.globalValues = next;
       const metrics = weightedMetrics(r.submitted.values()); // includes reports that came while closing
-      this.job.history.push({ ...base, metrics, sha256, outcome: 'aggregated' } satisfies RoundRecord);
+      this.job.history.push({
+        ...base,
+        metrics,
+        sha256,
+        outcome: 'aggregated',
+        strategy: this.strategy.name,
+        clients: outcomesOf(r, result.clients),
+        ...(result.privacy ? { privacy: result.privacy } : {}),
+      } satisfies RoundRecord);
+      if (result.privacy) this.job.privacy = result.privacy;
+      for (const [c, o] of Object.entries(result.clients))
+        if (!o.included)
+          this.setClient(c, 'rejected', r.round, o.reason ?? `left out by ${this.strategy.name}`);
       this.job.completedRounds = r.round;
       this.job.modelSha256 = sha256;
       this.job.modelSize = size;
@@ -346,6 +423,8 @@ export class AggregatorCore {
         metrics: weightedMetrics(r.submitted.values()),
         sha256: '',
         outcome: next === 'retry' ? 'retry' : 'failed',
+        strategy: this.strategy.name,
+        clients: outcomesOf(r, {}),
       });
       const msg = `round ${r.round}: ${r.submitted.size} updates, fewer than the minimum ${this.cfg.minClients}`;
       this.log.warn(msg, { attempt: r.attempt, next });
@@ -354,11 +433,13 @@ export class AggregatorCore {
         this.job.message = msg;
       }
     }
-    this.acc.reset();
+    this.strategy.reset();
+    for (const c of r.counted.values()) await c.session.discard();
     this.lastRound = r;
     this.round = undefined;
     if (this.job.phase === 'running') this.openRound(decision === 'aggregate' ? 0 : r.attempt + 1);
     await this.save();
+    if (decision === 'aggregate') await pruneStrategyStates(this.cfg.storageDir, r.round);
   }
 
   private save(): Promise<void> {
@@ -493,6 +574,7 @@ export class AggregatorCore {
         round: running ? r.round : 0,
         rounds: this.job.rounds,
         config: { ...this.cfg.taskConfig },
+        strategyConfig: running ? strategyConfigForTask(this.strategy.clientConfig(r.round)) : {},
         deadlineUnixMs: running ? r.deadline : 0,
         finished: this.job.phase === 'completed',
         failed: this.job.phase === 'failed',
@@ -712,7 +794,22 @@ export class AggregatorCore {
     this.log.warn('update refused', { cluster, round: r.round, error: e.message });
   }
 
-  /** Count a verified update: reserve the slot now, fold in order, answer once it is in the accumulator. */
+  /** Screen a verified update with the strategy and, if it passes, fold it (in arrival order). */
+  private async count(r: RoundState, cluster: string, s: UploadSession): Promise<Screening> {
+    const ctx = await this.roundContext(r);
+    const update = await openSafetensorsUpdate(s.spillPath, {
+      cluster,
+      examples: s.decl.examples,
+      expect: this.global.manifest,
+    });
+    const screening = await this.strategy.screen(update, ctx);
+    if (!screening.accept) return screening;
+    await this.strategy.fold(update, screening, ctx);
+    r.counted.set(cluster, { update, session: s, screening });
+    return screening;
+  }
+
+  /** Count a verified update: reserve the slot now, fold in order, answer once the strategy has it. */
   private async accept(
     r: RoundState,
     cluster: string,
@@ -732,12 +829,17 @@ export class AggregatorCore {
     };
     r.submitted.set(cluster, sub);
     r.sessions.delete(cluster);
-    const fold = this.foldChain.then(() => this.acc.foldFile(s.spillPath, s.updateManifest, s.decl.examples));
-    this.foldChain = fold.catch(() => undefined);
+    const fold = this.foldChain.then(() => this.count(r, cluster, s));
+    this.foldChain = fold.then(
+      () => undefined,
+      () => undefined,
+    );
+    let screening: Screening;
     try {
-      await fold;
+      screening = await fold;
     } catch (e) {
       r.submitted.delete(cluster);
+      await s.discard();
       // Verified files should always fold; one that does not is refused and logged, never silent.
       const err = DataPlaneError.is(e)
         ? e
@@ -745,10 +847,29 @@ export class AggregatorCore {
       this.setClient(cluster, 'rejected', r.round, err.message);
       this.log.error('update could not be aggregated', { cluster, round: r.round, error: e });
       throw err;
-    } finally {
-      await s.discard();
     }
-    this.setClient(cluster, 'submitted', r.round, undefined, s.decl.examples);
+    if (!screening.accept) {
+      // Refused by the strategy (norm bound, non-finite delta): the round does not wait for it.
+      r.submitted.delete(cluster);
+      r.failed.set(cluster, screening.reason);
+      r.refused.set(cluster, {
+        reason: screening.reason,
+        ...(screening.norm !== undefined ? { norm: screening.norm } : {}),
+      });
+      await s.discard();
+      this.setClient(cluster, 'rejected', r.round, screening.reason);
+      this.log.warn('update refused by the strategy', {
+        cluster,
+        round: r.round,
+        strategy: this.strategy.name,
+        reason: screening.reason,
+      });
+      void this.save();
+      this.maybeClose();
+      throw fail('INVALID_ARGUMENT', `update refused by ${this.strategy.name}: ${screening.reason}`);
+    }
+    if (screening.note) this.log.info('update adjusted', { cluster, round: r.round, note: screening.note });
+    this.setClient(cluster, 'submitted', r.round, screening.note, s.decl.examples);
     this.log.info('update accepted', { cluster, round: r.round, examples: s.decl.examples });
     void this.save();
     this.maybeClose();

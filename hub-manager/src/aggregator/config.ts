@@ -1,5 +1,6 @@
 /** The aggregator's configuration file: one JSON object per FL job, written by the hub controller. */
 import { readFile } from 'node:fs/promises';
+import type { StrategySpec } from './strategy/types.js';
 
 export type FailurePolicy =
   { readonly action: 'retryRound'; readonly maxRetries: number } | { readonly action: 'fail' };
@@ -38,6 +39,8 @@ export interface AggregatorConfig {
    * cluster was told, sooner), so agents see `finished` and can fetch the final model.
    */
   readonly finalGraceSeconds?: number;
+  /** `spec.strategy` of the FederatedLearning resource; default FedAvg. */
+  readonly strategy?: StrategySpec;
   /** Bytes of download chunks held in memory, per cluster and in total; default DEFAULT_SEND_BUFFER. */
   readonly sendBufferBytes?: { readonly perCluster: number; readonly total: number };
 }
@@ -82,6 +85,13 @@ function stateTarget(v: unknown): { namespace: string; name: string } {
   return { namespace: str(r, 'namespace', 'stateConfigMap'), name: str(r, 'name', 'stateConfigMap') };
 }
 
+/** Shape only: names and parameter values are checked by createStrategy when the job starts. */
+function strategySpec(v: unknown): StrategySpec {
+  const r = obj(v, 'strategy');
+  const parameters = obj(r.parameters ?? {}, 'strategy.parameters');
+  return { name: str(r, 'name', 'strategy'), parameters };
+}
+
 function sendBuffer(v: unknown): { perCluster: number; total: number } {
   const r = obj(v, 'sendBufferBytes');
   const perCluster = int(r, 'perCluster', 'sendBufferBytes', 1);
@@ -121,6 +131,7 @@ export function parseConfig(raw: unknown): AggregatorConfig {
     heartbeatIntervalSeconds: int(r, 'heartbeatIntervalSeconds', 'config', 1, 30),
     maxStreamsPerClient: int(r, 'maxStreamsPerClient', 'config', 1, 8),
     finalGraceSeconds: int(r, 'finalGraceSeconds', 'config', 0, DEFAULT_FINAL_GRACE_SECONDS),
+    ...(r.strategy === undefined ? {} : { strategy: strategySpec(r.strategy) }),
     ...(r.sendBufferBytes === undefined ? {} : { sendBufferBytes: sendBuffer(r.sendBufferBytes) }),
     ...(r.maxUpdateBytes === undefined ? {} : { maxUpdateBytes: int(r, 'maxUpdateBytes', 'config', 1) }),
     ...(r.stateConfigMap === undefined ? {} : { stateConfigMap: stateTarget(r.stateConfigMap) }),

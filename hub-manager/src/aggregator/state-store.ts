@@ -8,6 +8,7 @@
  *   uploads/                              in-progress uploads (discarded on restart)
  */
 import { link, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import type { ClientOutcome, PrivacyReport } from './strategy/types.js';
 import path from 'node:path';
 import {
   commitFile,
@@ -35,6 +36,11 @@ export interface RoundRecord {
   readonly sha256: string;
   readonly outcome: 'aggregated' | 'retry' | 'failed';
   readonly closedAt: string;
+  /** Strategy that aggregated the round, and what it did with each client's update. */
+  readonly strategy?: string;
+  readonly clients?: Readonly<Record<string, ClientOutcome>>;
+  /** Cumulative privacy spent after this round, when the strategy adds DP noise. */
+  readonly privacy?: PrivacyReport;
 }
 
 export interface ClientStatus {
@@ -58,6 +64,8 @@ export interface JobState {
   readonly history: readonly RoundRecord[];
   readonly clients: Readonly<Record<string, ClientStatus>>;
   readonly updatedAt: string;
+  /** Cumulative privacy spent so far (central DP strategies). */
+  readonly privacy?: PrivacyReport;
 }
 
 export class StateStore {
