@@ -384,7 +384,8 @@ export class AggregatorCore {
       );
       const { sha256, size } = await writeModelFile(this.global.manifest, this.global.header, next, dest);
       await saveStrategyState(this.cfg.storageDir, r.round, this.strategy.checkpoint());
-      this.globalValues = next;
+      // Re-read from the file: F16 tensors were rounded there, and a resumed job sees only the file.
+      this.globalValues = undefined;
       const metrics = weightedMetrics(r.submitted.values()); // includes reports that came while closing
       this.job.history.push({
         ...base,
