@@ -647,7 +647,9 @@ export class AggregatorCore {
     chunk?: { offset: number; data: Buffer };
   }> {
     this.admit(peer, req.jobId);
-    const current = this.round?.round ?? this.job.completedRounds;
+    // The input of the next round is the newest checkpoint as soon as it is recorded, even while
+    // the closing round is still finishing (state saved, next round not yet open).
+    const current = this.job.phase === 'running' ? this.job.completedRounds + 1 : this.job.completedRounds;
     let g: { path: string; size: number; sha256: string } = this.global;
     if (req.round !== 0 && req.round !== current) {
       if (req.round < 1 || req.round > current) throw fail('NOT_FOUND', `no model for round ${req.round}`);

@@ -199,6 +199,7 @@ describe('strategy config and server state', () => {
       let agg = await startAggregator(h.config(over), { logger: silentLogger });
       for (const round of [1, 2]) {
         const c = h.client(agg.port, 'c1');
+        await c.getTask({ wait: { afterRound: round - 1, seconds: 10 } }); // round open
         await c.uploadUpdate(round, updateOf(h, `r${round}.safetensors`, round, 1).file, 10, {});
         c.close();
         await waitFor(
@@ -253,8 +254,10 @@ describe('strategy config and server state', () => {
     const cs = ['c1', 'c2'].map((c) => h.client(agg.port, c));
     cleanup.push(() => cs.forEach((c) => c.close()));
     for (const round of [1, 2]) {
-      for (const [k, c] of cs.entries())
+      for (const [k, c] of cs.entries()) {
+        await c.getTask({ wait: { afterRound: round - 1, seconds: 10 } }); // round open
         await c.uploadUpdate(round, updateOf(h, `u${round}${k}.safetensors`, k + round, 1).file, 10, {});
+      }
       await waitFor(
         () => agg.state(),
         (st: JobState) => st.completedRounds === round,
