@@ -170,7 +170,7 @@ describe('FL controller', () => {
       jobId: 'default/sample',
       phase: 'running',
       message: '',
-      rounds: fl?.spec.rounds ?? 3,
+      rounds: 3,
       completedRounds: 1,
       modelSha256: 'ab'.repeat(32),
       modelSize: 10,
