@@ -119,6 +119,8 @@ export class AggregatorCore {
   private lastRound: RoundState | undefined;
   private foldChain: Promise<void> = Promise.resolve();
   private saveChain: Promise<void> = Promise.resolve();
+  /** The round close in progress, if any (closeRound catches its own errors). */
+  private closingRun: Promise<void> = Promise.resolve();
   private tokens = 0;
   private spills = 0;
   private doneWaiters: Array<(s: JobState) => void> = [];
@@ -257,6 +259,7 @@ export class AggregatorCore {
 
   async stop(): Promise<void> {
     this.wakeTaskWaiters(); // held GetTask calls answer now instead of holding the shutdown
+    await this.closingRun; // may open the next round: clear its timer after
     if (this.round?.timer) clearTimeout(this.round.timer);
     for (const s of this.round?.sessions.values() ?? []) await s.discard();
     await this.foldChain.catch(() => undefined);
@@ -331,10 +334,16 @@ export class AggregatorCore {
     });
   }
 
-  private async close(r: RoundState, atDeadline: boolean): Promise<void> {
-    if (r.closing || this.round !== r) return;
+  private close(r: RoundState, atDeadline: boolean): Promise<void> {
+    if (r.closing || this.round !== r) return Promise.resolve();
     r.closing = true;
     clearTimeout(r.timer);
+    // stop() waits for this: a round recorded in memory must also reach state.json.
+    this.closingRun = this.closeRound(r, atDeadline);
+    return this.closingRun;
+  }
+
+  private async closeRound(r: RoundState, atDeadline: boolean): Promise<void> {
     try {
       await this.foldChain;
       for (const s of r.sessions.values()) await s.discard();
