@@ -47,6 +47,8 @@ export class ComposedStrategy implements Strategy {
   readonly name: string;
   readonly memoryModels: number;
   private readonly counted = new Map<string, Counted>();
+  private readonly folding = new Set<string>();
+  private foldQueue: Promise<void> = Promise.resolve();
 
   constructor(private readonly parts: Parts) {
     this.name = parts.name;
@@ -81,18 +83,34 @@ export class ComposedStrategy implements Strategy {
     return scale < 1 ? { accept: true, norm, scale, note: notes.join('; ') } : { accept: true, norm };
   }
 
+  /**
+   * Folds run one at a time whatever the caller does (a running mean cannot interleave two
+   * updates); the checks run at the call, so a duplicate is refused even while its twin folds.
+   */
   async fold(update: ClientUpdate, screening: Screening, ctx: RoundContext): Promise<void> {
     if (!screening.accept)
       throw new Error(`update of ${update.cluster} was refused by screen and cannot count`);
-    if (this.counted.has(update.cluster)) throw new Error(`${update.cluster} already counted this round`);
-    const item: Counted = {
-      update,
-      scale: screening.scale ?? 1,
-      ...(screening.norm !== undefined ? { norm: screening.norm } : {}),
-    };
-    const { rule } = this.parts;
-    if (rule.streaming) await rule.fold(item, this.parts.weighting === 'examples' ? update.examples : 1, ctx);
-    this.counted.set(update.cluster, item);
+    if (this.counted.has(update.cluster) || this.folding.has(update.cluster))
+      throw new Error(`${update.cluster} already counted this round`);
+    this.folding.add(update.cluster);
+    const previous = this.foldQueue;
+    let done = (): void => undefined;
+    this.foldQueue = new Promise<void>((resolve) => (done = resolve));
+    try {
+      await previous;
+      const item: Counted = {
+        update,
+        scale: screening.scale ?? 1,
+        ...(screening.norm !== undefined ? { norm: screening.norm } : {}),
+      };
+      const { rule } = this.parts;
+      if (rule.streaming)
+        await rule.fold(item, this.parts.weighting === 'examples' ? update.examples : 1, ctx);
+      this.counted.set(update.cluster, item);
+    } finally {
+      this.folding.delete(update.cluster);
+      done();
+    }
   }
 
   async aggregate(
@@ -128,6 +146,7 @@ export class ComposedStrategy implements Strategy {
   }
 
   reset(): void {
+    if (this.folding.size > 0) throw new Error(`reset() while folding ${[...this.folding].join(', ')}`);
     this.counted.clear();
     this.parts.rule.reset();
   }

@@ -14,6 +14,8 @@ export class WeightedMean implements Rule {
   private readonly mean: Float32Array;
   private total = 0;
   private readonly weights = new Map<string, number>();
+  /** Set when a fold failed part-way: the mean holds part of an update and must be rebuilt. */
+  private broken: string | undefined;
 
   constructor(elements: number) {
     this.mean = new Float32Array(elements);
@@ -23,17 +25,23 @@ export class WeightedMean implements Rule {
     if (!(weight > 0)) throw new RangeError(`weight of ${item.update.cluster} must be > 0, got ${weight}`);
     if (this.weights.has(item.update.cluster))
       throw new Error(`${item.update.cluster} was already folded this round`);
+    this.checkWhole();
     const w = weight / (this.total + weight);
     const { mean } = this;
     const g = ctx.global;
     const s = item.scale;
-    await forEachBlock(item.update, ctx, (off, block) => {
-      for (let i = 0; i < block.length; i++) {
-        const x = mean[off + i] as number;
-        const c = clipped(block[i] as number, g[off + i] as number, s);
-        mean[off + i] = x + (c - x) * w;
-      }
-    });
+    try {
+      await forEachBlock(item.update, ctx, (off, block) => {
+        for (let i = 0; i < block.length; i++) {
+          const x = mean[off + i] as number;
+          const c = clipped(block[i] as number, g[off + i] as number, s);
+          mean[off + i] = x + (c - x) * w;
+        }
+      });
+    } catch (e) {
+      this.broken = `folding ${item.update.cluster} failed part-way (${e instanceof Error ? e.message : String(e)})`;
+      throw e;
+    }
     this.total += weight;
     this.weights.set(item.update.cluster, weight);
   }
@@ -43,6 +51,7 @@ export class WeightedMean implements Rule {
     _ctx: RoundContext,
     out: Float32Array,
   ): Promise<Record<string, ClientOutcome>> {
+    this.checkWhole();
     const clients: Record<string, ClientOutcome> = {};
     for (const it of items) {
       const w = this.weights.get(it.update.cluster);
@@ -55,7 +64,15 @@ export class WeightedMean implements Rule {
     return Promise.resolve(clients);
   }
 
+  private checkWhole(): void {
+    if (this.broken)
+      throw new Error(
+        `the round's mean is incomplete: ${this.broken}; reset() and fold the round's updates again`,
+      );
+  }
+
   reset(): void {
+    this.broken = undefined;
     this.mean.fill(0);
     this.total = 0;
     this.weights.clear();

@@ -283,6 +283,31 @@ describe('properties', () => {
     }
   });
 
+  it('concurrent folds give the sequential result; a fold that fails part-way blocks aggregate until reset', async () => {
+    const seq = await runRound(createStrategy(spec('FedAvg'), len), g, ups);
+    const s = createStrategy(spec('FedAvg'), len);
+    await Promise.all(ups.map((u) => s.fold(u, { accept: true }, g)));
+    const out = new Float32Array(len);
+    await s.aggregate(ups, g, out);
+    expect([...out]).toEqual([...seq.model]);
+
+    const failing: MemoryUpdate = {
+      ...ups[1]!,
+      read: (off) => Promise.reject(new Error(off > 0 ? 'disk error' : 'x')),
+    };
+    await s.fold(ups[0]!, { accept: true }, g).catch(() => undefined);
+    s.reset();
+    await s.fold(ups[0]!, { accept: true }, g);
+    await expect(s.fold(failing, { accept: true }, g)).rejects.toThrow();
+    await expect(s.aggregate([ups[0]!], g, out)).rejects.toThrow(
+      "the round's mean is incomplete: folding c1 failed",
+    );
+    s.reset();
+    await s.fold(ups[0]!, { accept: true }, g);
+    await s.aggregate([ups[0]!], g, out);
+    expect([...out]).toEqual([...ups[0]!.values]);
+  });
+
   it('fold and aggregate refuse misuse instead of silently miscounting', async () => {
     const s = createStrategy(spec('FedAvg'), len);
     const u = ups[0]!;

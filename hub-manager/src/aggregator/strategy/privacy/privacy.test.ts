@@ -141,6 +141,30 @@ describe('central DP in a strategy', () => {
     expect(after).toBeLessThan(100);
   });
 
+  it('with adaptive clipping the update noise is σ_Δ = (z⁻² − (2σ_b)⁻²)^(−1/2), and ε is still that of z', async () => {
+    // z = 1, σ_b = 1: σ_Δ = (1 − 1/4)^(−1/2) = 1.1547.
+    const s = createStrategy(
+      {
+        name: 'FedAvg',
+        parameters: {
+          dpNoiseMultiplier: 1,
+          dpClipNorm: 0.5,
+          dpAdaptiveClip: true,
+          dpCountNoiseStd: 1,
+          dpSeed: 21,
+        },
+      },
+      len,
+    );
+    const r = await runRound(s, zeros(), updates());
+    const centre = 0.5 / Math.sqrt(len);
+    const sd = Math.sqrt([...r.model].reduce((a, v) => a + (v - centre) ** 2, 0) / len);
+    const want = (1.1547 * 0.5) / 4;
+    expect(sd / want).toBeGreaterThan(0.95);
+    expect(sd / want).toBeLessThan(1.05);
+    expect(r.result.privacy?.epsilon).toBe(gaussianEpsilon(1, 1, 1e-5));
+  });
+
   it('resumes the accountant and the seeded noise bit for bit', async () => {
     const params = { dpNoiseMultiplier: 1.5, dpClipNorm: 0.3, dpSeed: 9, dpAdaptiveClip: true };
     const a = createStrategy({ name: 'FedAdam', parameters: params }, len);
