@@ -9,7 +9,7 @@ export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.replace(PEM, '[redacted pem]');
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  if (value instanceof Error) return { message: redact(value.message), name: value.name };
+  if (value instanceof Error) return errorRecord(value, depth);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     out[k] =
@@ -17,6 +17,20 @@ export function redact(value: unknown, depth = 0): unknown {
         ? '[redacted]'
         : redact(v, depth + 1);
   }
+  return out;
+}
+
+/**
+ * An Error as plain data: name, message and code, and what explains it — the `cause` chain and
+ * an AggregateError's members ("2 step(s) failed" alone says nothing) — redacted like the rest.
+ */
+function errorRecord(e: Error, depth: number): Record<string, unknown> {
+  const out: Record<string, unknown> = { message: redact(e.message), name: e.name };
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string' || typeof code === 'number') out.code = code;
+  if (depth > 6) return out; // deep or cyclic chains end here
+  if (e instanceof AggregateError) out.errors = (e.errors as unknown[]).map((m) => redact(m, depth + 1));
+  if (e.cause !== undefined) out.cause = redact(e.cause, depth + 1);
   return out;
 }
 

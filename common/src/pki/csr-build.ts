@@ -25,6 +25,8 @@ export interface CsrBuildOptions {
   hash?: 'sha256' | 'sha384' | 'sha512';
   /** All O values in one RDN, as Go's pkix.Name marshals them. Default true. */
   multiValuedRdn?: boolean;
+  /** More requested extensions (e.g. `basicConstraints(true)`): tests build hostile requests. */
+  extraExtensions?: readonly forge.asn1.Asn1[];
 }
 
 const SIG_OIDS = {
@@ -50,11 +52,12 @@ export function buildCsr(opts: CsrBuildOptions): { csrPem: string; keyPem: strin
     uris: [...(opts.uris ?? [])],
     emails: [...(opts.emails ?? [])],
   });
-  const attributes = san
+  const exts = [...(san ? [san] : []), ...(opts.extraExtensions ?? [])];
+  const attributes = exts.length
     ? [
         seq([
           oidNode(OID.extensionRequest),
-          asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SET, true, [seq([san])]),
+          asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SET, true, [seq(exts)]),
         ]),
       ]
     : [];

@@ -55,36 +55,49 @@ export class RoundAccumulator {
    * atomically; returns its digest and size.
    */
   async writeModel(headerBytes: Uint8Array, dest: string): Promise<{ sha256: string; size: number }> {
-    const tmp = tempPathFor(dest);
-    const fh = await open(tmp, 'w');
-    const hash = createHash('sha256');
-    let pos = 0;
-    const put = async (b: Uint8Array): Promise<void> => {
-      hash.update(b);
-      await fh.write(b, 0, b.length, pos);
-      pos += b.length;
-    };
-    try {
-      await put(headerBytes);
-      let index = 0;
-      for (const t of this.manifest.tensors) {
-        const n = (t.end - t.begin) / DTYPE_BYTES[t.dtype];
-        for (let done = 0; done < n;) {
-          const k = Math.min(n - done, 1 << 18);
-          await put(encodeRun(this.mean.subarray(index + done, index + done + k), t.dtype));
-          done += k;
-        }
-        index += n;
-      }
-    } catch (e) {
-      await fh.close();
-      await rm(tmp, { force: true });
-      throw e;
-    }
-    await fh.close();
-    await commitFile(tmp, dest);
-    return { sha256: hash.digest('hex'), size: pos };
+    return writeModelFile(this.manifest, headerBytes, this.mean, dest);
   }
+}
+
+/**
+ * Write flattened float32 `values` as a model with the global model's header (same manifest,
+ * each tensor encoded to its dtype) to `dest` atomically; returns its digest and size.
+ */
+export async function writeModelFile(
+  manifest: Manifest,
+  headerBytes: Uint8Array,
+  values: Float32Array,
+  dest: string,
+): Promise<{ sha256: string; size: number }> {
+  const tmp = tempPathFor(dest);
+  const fh = await open(tmp, 'w');
+  const hash = createHash('sha256');
+  let pos = 0;
+  const put = async (b: Uint8Array): Promise<void> => {
+    hash.update(b);
+    await fh.write(b, 0, b.length, pos);
+    pos += b.length;
+  };
+  try {
+    await put(headerBytes);
+    let index = 0;
+    for (const t of manifest.tensors) {
+      const n = (t.end - t.begin) / DTYPE_BYTES[t.dtype];
+      for (let done = 0; done < n;) {
+        const k = Math.min(n - done, 1 << 18);
+        await put(encodeRun(values.subarray(index + done, index + done + k), t.dtype));
+        done += k;
+      }
+      index += n;
+    }
+  } catch (e) {
+    await fh.close();
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  await fh.close();
+  await commitFile(tmp, dest);
+  return { sha256: hash.digest('hex'), size: pos };
 }
 
 const FOLD_READ_BYTES = 4 << 20;

@@ -3,7 +3,6 @@
  * RPC semantics live here as plain async methods taking the caller's cluster; grpc-server.ts
  * maps them onto the wire.
  */
-import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseManifest, type Manifest } from '@ocm-fl/common/model/safetensors.js';
@@ -12,7 +11,20 @@ import { sha256File } from '@ocm-fl/common/dataplane/file-io.js';
 import type { Logger } from '@ocm-fl/common/logger.js';
 import { MAX_CHUNK_BYTES, MAX_PARALLEL_STREAMS } from '@ocm-fl/proto/load.js';
 import type { AggregatorConfig } from './config.js';
-import { RoundAccumulator } from './accumulator.js';
+import { writeModelFile } from './accumulator.js';
+import { elementTotal } from '@ocm-fl/common/dataplane/tensor-stream.js';
+import {
+  createStrategy,
+  openSafetensorsUpdate,
+  readSafetensorsFlat,
+  strategyConfigForTask,
+  type ClientOutcome,
+  type RoundContext,
+  type Screening,
+  type Strategy,
+} from './strategy/index.js';
+import type { SafetensorsUpdate } from './strategy/safetensors-update.js';
+import { loadStrategyState, pruneStrategyStates, saveStrategyState } from './strategy-checkpoint.js';
 import { afterTooFew, closeDecision, stragglers, weightedMetrics } from './round-policy.js';
 import {
   StateStore,
@@ -39,6 +51,10 @@ interface RoundState {
   readonly submitted: Map<string, Submission>;
   readonly failed: Map<string, string>;
   readonly sessions: Map<string, UploadSession>;
+  /** Updates the strategy counted, their spill files kept until the round closes (robust rules re-read them). */
+  readonly counted: Map<string, { update: SafetensorsUpdate; session: UploadSession; screening: Screening }>;
+  /** Updates the strategy's screen refused (norm bound, non-finite delta), with the reason. */
+  readonly refused: Map<string, { reason: string; norm?: number }>;
   closing: boolean;
   timer?: NodeJS.Timeout;
 }
@@ -69,6 +85,20 @@ async function readGlobal(file: string): Promise<GlobalModel> {
   }
 }
 
+/** Elements a strategy reads per update at a time (order statistics hold N blocks): 1 MiB of float32. */
+export const STRATEGY_BLOCK_ELEMENTS = 1 << 18;
+
+/** Per-client outcome of a round for the status: what the rule did, and what the screen refused. */
+function outcomesOf(
+  r: RoundState,
+  fromRule: Readonly<Record<string, ClientOutcome>>,
+): Record<string, ClientOutcome> {
+  const out: Record<string, ClientOutcome> = {};
+  for (const [c, x] of r.refused) out[c] = { included: false, ...x };
+  for (const [c, o] of Object.entries(fromRule)) out[c] = o;
+  return out;
+}
+
 /** Longest a GetTask long poll is held; well under any client's call deadline plus margin. */
 export const MAX_TASK_WAIT_SECONDS = 30;
 
@@ -81,15 +111,24 @@ export class AggregatorCore {
   private admitted: Set<string>;
   private job!: MutableJob;
   private global!: GlobalModel;
-  private acc!: RoundAccumulator;
+  private strategy!: Strategy;
+  /** The current global model flattened to float32, loaded when a round first needs it. */
+  private globalValues: Float32Array | undefined;
   private round: RoundState | undefined;
+  /** The round closed last, kept so its participants can still report metrics for it. */
+  private lastRound: RoundState | undefined;
   private foldChain: Promise<void> = Promise.resolve();
   private saveChain: Promise<void> = Promise.resolve();
+  /** The round close in progress, if any (closeRound catches its own errors). */
+  private closingRun: Promise<void> = Promise.resolve();
   private tokens = 0;
   private spills = 0;
   private doneWaiters: Array<(s: JobState) => void> = [];
   /** GetTask long polls held until the task changes (a round opens or the job ends). */
   private readonly taskWaiters = new Set<() => void>();
+  /** Clusters answered with the job's end, and who waits for all of them to be. */
+  private readonly sawEnd = new Set<string>();
+  private readonly endSeenWaiters = new Set<() => void>();
   readonly store: StateStore;
 
   constructor(
@@ -116,10 +155,30 @@ export class AggregatorCore {
     if (this.global.sha256 !== this.job.modelSha256)
       throw new Error(`checkpoint of round ${this.job.completedRounds} does not match state.json`);
     if (this.job.phase !== 'running') return;
-    this.acc = new RoundAccumulator(this.global.manifest);
+    await this.startStrategy();
     const attempt = this.job.history.filter((h) => h.round === this.job.completedRounds + 1).length;
     this.openRound(attempt);
     await this.save();
+  }
+
+  /** Build the configured strategy and give it back its server state after a restart. */
+  private async startStrategy(): Promise<void> {
+    const spec = this.cfg.strategy ?? { name: 'FedAvg' };
+    this.strategy = createStrategy(spec, elementTotal(this.global.manifest));
+    const done = this.job.completedRounds;
+    const saved = done > 0 ? await loadStrategyState(this.cfg.storageDir, done) : undefined;
+    if (saved) this.strategy.restore(saved);
+    else if (done > 0)
+      this.log.warn('no strategy state saved for the last round; server state starts afresh', {
+        round: done,
+      });
+    this.strategy.reset();
+    this.log.info('strategy', { name: this.strategy.name, memoryModels: this.strategy.memoryModels });
+  }
+
+  private async roundContext(r: RoundState): Promise<RoundContext> {
+    this.globalValues ??= (await readSafetensorsFlat(this.global.path)).values;
+    return { round: r.round, global: this.globalValues, blockElements: STRATEGY_BLOCK_ELEMENTS };
   }
 
   private async importInitialModel(): Promise<void> {
@@ -160,6 +219,38 @@ export class AggregatorCore {
     this.maybeClose();
   }
 
+  /**
+   * After the job ended: resolves true once every admitted cluster has been told so (GetTask or
+   * Heartbeat answered finished/failed), or false after `ms`, whichever comes first.
+   */
+  whenEndSeen(ms: number): Promise<boolean> {
+    if (this.everyoneSawEnd()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.endSeenWaiters.delete(done);
+        resolve(false);
+      }, ms);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.endSeenWaiters.add(done);
+    });
+  }
+
+  private everyoneSawEnd(): boolean {
+    return this.job.phase !== 'running' && [...this.admitted].every((c) => this.sawEnd.has(c));
+  }
+
+  /** Record that `cluster` was answered with the job's end. */
+  private noteSawEnd(cluster: string): void {
+    if (this.job.phase === 'running' || this.sawEnd.has(cluster)) return;
+    this.sawEnd.add(cluster);
+    if (!this.everyoneSawEnd()) return;
+    for (const w of [...this.endSeenWaiters]) w();
+    this.endSeenWaiters.clear();
+  }
+
   /** Resolves once the job is completed or failed. */
   whenDone(): Promise<JobState> {
     if (this.job.phase !== 'running') return Promise.resolve(this.state());
@@ -168,9 +259,11 @@ export class AggregatorCore {
 
   async stop(): Promise<void> {
     this.wakeTaskWaiters(); // held GetTask calls answer now instead of holding the shutdown
+    await this.closingRun; // may open the next round: clear its timer after
     if (this.round?.timer) clearTimeout(this.round.timer);
     for (const s of this.round?.sessions.values() ?? []) await s.discard();
     await this.foldChain.catch(() => undefined);
+    for (const c of this.round?.counted.values() ?? []) await c.session.discard();
     await this.saveChain;
   }
 
@@ -184,6 +277,8 @@ export class AggregatorCore {
       submitted: new Map(),
       failed: new Map(),
       sessions: new Map(),
+      counted: new Map(),
+      refused: new Map(),
       closing: false,
     };
     r.timer = setTimeout(() => void this.close(r, true), r.deadline - now);
@@ -239,10 +334,16 @@ export class AggregatorCore {
     });
   }
 
-  private async close(r: RoundState, atDeadline: boolean): Promise<void> {
-    if (r.closing || this.round !== r) return;
+  private close(r: RoundState, atDeadline: boolean): Promise<void> {
+    if (r.closing || this.round !== r) return Promise.resolve();
     r.closing = true;
     clearTimeout(r.timer);
+    // stop() waits for this: a round recorded in memory must also reach state.json.
+    this.closingRun = this.closeRound(r, atDeadline);
+    return this.closingRun;
+  }
+
+  private async closeRound(r: RoundState, atDeadline: boolean): Promise<void> {
     try {
       await this.foldChain;
       for (const s of r.sessions.values()) await s.discard();
@@ -277,15 +378,37 @@ export class AggregatorCore {
       participants: [...r.submitted.keys()].sort(),
       failed: [...r.failed.keys()].sort(),
       stragglers: late,
-      examples: this.acc.totalExamples,
-      metrics: weightedMetrics(r.submitted.values()),
+      examples: [...r.submitted.values()].reduce((n, s) => n + s.examples, 0),
       durationMs: Date.now() - r.openedAt,
       closedAt: new Date().toISOString(),
     };
     if (decision === 'aggregate') {
       const dest = this.store.checkpointPath(r.round);
-      const { sha256, size } = await this.acc.writeModel(this.global.header, dest);
-      this.job.history.push({ ...base, sha256, outcome: 'aggregated' } satisfies RoundRecord);
+      const ctx = await this.roundContext(r);
+      const next = new Float32Array(ctx.global.length);
+      const result = await this.strategy.aggregate(
+        [...r.counted.values()].map((c) => c.update),
+        ctx,
+        next,
+      );
+      const { sha256, size } = await writeModelFile(this.global.manifest, this.global.header, next, dest);
+      await saveStrategyState(this.cfg.storageDir, r.round, this.strategy.checkpoint());
+      // Re-read from the file: F16 tensors were rounded there, and a resumed job sees only the file.
+      this.globalValues = undefined;
+      const metrics = weightedMetrics(r.submitted.values()); // includes reports that came while closing
+      this.job.history.push({
+        ...base,
+        metrics,
+        sha256,
+        outcome: 'aggregated',
+        strategy: this.strategy.name,
+        clients: outcomesOf(r, result.clients),
+        ...(result.privacy ? { privacy: result.privacy } : {}),
+      } satisfies RoundRecord);
+      if (result.privacy) this.job.privacy = result.privacy;
+      for (const [c, o] of Object.entries(result.clients))
+        if (!o.included)
+          this.setClient(c, 'rejected', r.round, o.reason ?? `left out by ${this.strategy.name}`);
       this.job.completedRounds = r.round;
       this.job.modelSha256 = sha256;
       this.job.modelSize = size;
@@ -305,7 +428,14 @@ export class AggregatorCore {
       }
     } else {
       const next = afterTooFew(this.cfg.failurePolicy, r.attempt);
-      this.job.history.push({ ...base, sha256: '', outcome: next === 'retry' ? 'retry' : 'failed' });
+      this.job.history.push({
+        ...base,
+        metrics: weightedMetrics(r.submitted.values()),
+        sha256: '',
+        outcome: next === 'retry' ? 'retry' : 'failed',
+        strategy: this.strategy.name,
+        clients: outcomesOf(r, {}),
+      });
       const msg = `round ${r.round}: ${r.submitted.size} updates, fewer than the minimum ${this.cfg.minClients}`;
       this.log.warn(msg, { attempt: r.attempt, next });
       if (next === 'fail') {
@@ -313,10 +443,13 @@ export class AggregatorCore {
         this.job.message = msg;
       }
     }
-    this.acc.reset();
+    this.strategy.reset();
+    for (const c of r.counted.values()) await c.session.discard();
+    this.lastRound = r;
     this.round = undefined;
     if (this.job.phase === 'running') this.openRound(decision === 'aggregate' ? 0 : r.attempt + 1);
     await this.save();
+    if (decision === 'aggregate') await pruneStrategyStates(this.cfg.storageDir, r.round);
   }
 
   private save(): Promise<void> {
@@ -384,6 +517,36 @@ export class AggregatorCore {
     return r;
   }
 
+  /**
+   * The update `cluster` sent for `round`, in the open round or in the one that just closed: the
+   * update that closes a round is answered before its sender can report metrics for it.
+   */
+  private submissionFor(cluster: string, round: number): { sub: Submission; closed?: RoundState } {
+    const r = this.round;
+    if (r && r.round === round && this.job.phase === 'running') {
+      const sub = r.submitted.get(cluster);
+      if (sub) return { sub, ...(r.closing ? { closed: r } : {}) };
+    }
+    const last = this.lastRound;
+    const sub = last && last.round === round ? last.submitted.get(cluster) : undefined;
+    if (sub) return { sub, closed: last };
+    if (r && r.round === round && this.job.phase === 'running')
+      throw fail('FAILED_PRECONDITION', `report metrics after the update for round ${round}`);
+    throw fail(
+      'FAILED_PRECONDITION',
+      `no update from cluster ${cluster} for round ${round} is open or just closed`,
+    );
+  }
+
+  /** Recompute a closed round's metrics after a late report (the record may not be written yet). */
+  private refreshRecordMetrics(r: RoundState): void {
+    const i = this.job.history.findIndex((h) => h.round === r.round && h.attempt === r.attempt);
+    const rec = this.job.history[i];
+    if (!rec) return; // finishRound computes them when it writes the record
+    this.job.history[i] = { ...rec, metrics: weightedMetrics(r.submitted.values()) };
+    void this.save();
+  }
+
   // ---- RPCs ----
 
   readonly handlers: Handlers = {
@@ -405,6 +568,7 @@ export class AggregatorCore {
     heartbeat: async (req, peer) => {
       this.admit(peer, req.jobId);
       this.touch(peer.cluster);
+      this.noteSawEnd(peer.cluster);
       return { currentRound: this.round?.round ?? 0, finished: this.job.phase !== 'running' };
     },
     getTask: async (req, peer, signal) => {
@@ -415,10 +579,12 @@ export class AggregatorCore {
         await this.nextTaskChange(waitMs, signal);
       const r = this.round;
       const running = this.job.phase === 'running' && r !== undefined;
+      this.noteSawEnd(peer.cluster);
       return {
         round: running ? r.round : 0,
         rounds: this.job.rounds,
         config: { ...this.cfg.taskConfig },
+        strategyConfig: running ? strategyConfigForTask(this.strategy.clientConfig(r.round)) : {},
         deadlineUnixMs: running ? r.deadline : 0,
         finished: this.job.phase === 'completed',
         failed: this.job.phase === 'failed',
@@ -452,13 +618,12 @@ export class AggregatorCore {
     uploadUpdate: (reqs, peer) => this.upload(reqs, peer),
     reportMetrics: async (req, peer) => {
       this.admit(peer, req.jobId);
-      const r = this.openRoundFor(req.round);
-      const sub = r.submitted.get(peer.cluster);
-      if (!sub) throw fail('FAILED_PRECONDITION', `report metrics after the update for round ${r.round}`);
-      for (const [k, v] of Object.entries(req.metrics)) {
+      // All or nothing: one bad value refuses the whole report.
+      for (const [k, v] of Object.entries(req.metrics))
         if (!Number.isFinite(v)) throw fail('INVALID_ARGUMENT', `metric ${k} is not finite`);
-        sub.metrics[k] = v;
-      }
+      const { sub, closed } = this.submissionFor(peer.cluster, req.round);
+      Object.assign(sub.metrics, req.metrics);
+      if (closed) this.refreshRecordMetrics(closed);
       return {};
     },
     reportFailure: async (req, peer) => {
@@ -491,7 +656,9 @@ export class AggregatorCore {
     chunk?: { offset: number; data: Buffer };
   }> {
     this.admit(peer, req.jobId);
-    const current = this.round?.round ?? this.job.completedRounds;
+    // The input of the next round is the newest checkpoint as soon as it is recorded, even while
+    // the closing round is still finishing (state saved, next round not yet open).
+    const current = this.job.phase === 'running' ? this.job.completedRounds + 1 : this.job.completedRounds;
     let g: { path: string; size: number; sha256: string } = this.global;
     if (req.round !== 0 && req.round !== current) {
       if (req.round < 1 || req.round > current) throw fail('NOT_FOUND', `no model for round ${req.round}`);
@@ -512,15 +679,18 @@ export class AggregatorCore {
     let offset = req.offset;
     if (offset === end) return;
     // The file stays readable through its open descriptor even if a newer round prunes it.
-    for await (const data of createReadStream(g.path, {
-      start: offset,
-      end: end - 1,
-      highWaterMark: MAX_CHUNK_BYTES,
-      signal,
-    })) {
-      const buf = data as Buffer;
-      yield { chunk: { offset, data: buf } };
-      offset += buf.length;
+    // One chunk is read only when the previous one was sent: no read-ahead buffers per stream.
+    const fh = await open(g.path, 'r');
+    try {
+      while (offset < end && !signal.aborted) {
+        const data = Buffer.allocUnsafe(Math.min(MAX_CHUNK_BYTES, end - offset));
+        const { bytesRead } = await fh.read(data, 0, data.length, offset);
+        if (bytesRead === 0) throw new Error(`${g.path} ended at ${offset} of ${end} bytes`);
+        yield { chunk: { offset, data: data.subarray(0, bytesRead) } };
+        offset += bytesRead;
+      }
+    } finally {
+      await fh.close();
     }
   }
 
@@ -567,6 +737,11 @@ export class AggregatorCore {
       for (let m = await it.next(); !m.done; m = await it.next()) {
         const c = m.value.chunk;
         if (!c) throw fail('INVALID_ARGUMENT', 'only chunks may follow the header');
+        if (c.data.length > MAX_CHUNK_BYTES)
+          throw fail(
+            'INVALID_ARGUMENT',
+            `chunk of ${c.data.length} bytes is larger than max_chunk_bytes ${MAX_CHUNK_BYTES}`,
+          );
         if (ranged && (c.offset !== next || next + c.data.length > end))
           throw fail(
             'OUT_OF_RANGE',
@@ -631,7 +806,22 @@ export class AggregatorCore {
     this.log.warn('update refused', { cluster, round: r.round, error: e.message });
   }
 
-  /** Count a verified update: reserve the slot now, fold in order, answer once it is in the accumulator. */
+  /** Screen a verified update with the strategy and, if it passes, fold it (in arrival order). */
+  private async count(r: RoundState, cluster: string, s: UploadSession): Promise<Screening> {
+    const ctx = await this.roundContext(r);
+    const update = await openSafetensorsUpdate(s.spillPath, {
+      cluster,
+      examples: s.decl.examples,
+      expect: this.global.manifest,
+    });
+    const screening = await this.strategy.screen(update, ctx);
+    if (!screening.accept) return screening;
+    await this.strategy.fold(update, screening, ctx);
+    r.counted.set(cluster, { update, session: s, screening });
+    return screening;
+  }
+
+  /** Count a verified update: reserve the slot now, fold in order, answer once the strategy has it. */
   private async accept(
     r: RoundState,
     cluster: string,
@@ -651,17 +841,47 @@ export class AggregatorCore {
     };
     r.submitted.set(cluster, sub);
     r.sessions.delete(cluster);
-    const fold = this.foldChain.then(() => this.acc.foldFile(s.spillPath, s.updateManifest, s.decl.examples));
-    this.foldChain = fold.catch(() => undefined);
+    const fold = this.foldChain.then(() => this.count(r, cluster, s));
+    this.foldChain = fold.then(
+      () => undefined,
+      () => undefined,
+    );
+    let screening: Screening;
     try {
-      await fold;
+      screening = await fold;
     } catch (e) {
       r.submitted.delete(cluster);
-      throw fail('INTERNAL', 'could not aggregate the update', e);
-    } finally {
       await s.discard();
+      // Verified files should always fold; one that does not is refused and logged, never silent.
+      const err = DataPlaneError.is(e)
+        ? e
+        : fail('INVALID_ARGUMENT', `update could not be read: ${(e as Error).message}`, e);
+      this.setClient(cluster, 'rejected', r.round, err.message);
+      this.log.error('update could not be aggregated', { cluster, round: r.round, error: e });
+      throw err;
     }
-    this.setClient(cluster, 'submitted', r.round, undefined, s.decl.examples);
+    if (!screening.accept) {
+      // Refused by the strategy (norm bound, non-finite delta): the round does not wait for it.
+      r.submitted.delete(cluster);
+      r.failed.set(cluster, screening.reason);
+      r.refused.set(cluster, {
+        reason: screening.reason,
+        ...(screening.norm !== undefined ? { norm: screening.norm } : {}),
+      });
+      await s.discard();
+      this.setClient(cluster, 'rejected', r.round, screening.reason);
+      this.log.warn('update refused by the strategy', {
+        cluster,
+        round: r.round,
+        strategy: this.strategy.name,
+        reason: screening.reason,
+      });
+      void this.save();
+      this.maybeClose();
+      throw fail('INVALID_ARGUMENT', `update refused by ${this.strategy.name}: ${screening.reason}`);
+    }
+    if (screening.note) this.log.info('update adjusted', { cluster, round: r.round, note: screening.note });
+    this.setClient(cluster, 'submitted', r.round, screening.note, s.decl.examples);
     this.log.info('update accepted', { cluster, round: r.round, examples: s.decl.examples });
     void this.save();
     this.maybeClose();

@@ -37,6 +37,7 @@ import type { ReportFailureResponse } from '@ocm-fl/proto/generated/federatedlea
 import { clusterFromCommonName } from '@ocm-fl/common/names.js';
 import { DataPlaneError, fail, Status } from '@ocm-fl/common/dataplane/errors.js';
 import type { Logger } from '@ocm-fl/common/logger.js';
+import { ByteBudget, type BudgetLimits, type BudgetStats } from './byte-budget.js';
 
 /** ECDHE + AEAD only for TLS 1.2; TLS 1.3 suites are all strong and stay enabled. */
 export const STRONG_CIPHERS = [
@@ -92,10 +93,25 @@ export interface ServerOptions {
   readonly handlers: Handlers;
   readonly logger: Logger;
   readonly maxStreamsPerClient: number;
+  /** Bytes of outgoing (download) messages held in the process, per cluster and in total. */
+  readonly sendBuffer?: BudgetLimits;
+}
+
+/** Defaults: a few chunks per cluster, enough for parallel ranged downloads to flow. */
+export const DEFAULT_SEND_BUFFER: BudgetLimits = {
+  perCluster: 4 * (MAX_CHUNK_BYTES + 64 * 1024),
+  total: 64 * 1024 * 1024,
+};
+
+export interface TransportStats {
+  /** Calls each cluster holds open (a server stream counts until its last byte left or it was cancelled). */
+  readonly openCalls: Readonly<Record<string, number>>;
+  readonly sendBuffer: BudgetStats;
 }
 
 export interface RunningServer {
   readonly port: number;
+  stats(): TransportStats;
   /**
    * Serve new connections with this certificate, key and client CA bundle; connections already
    * open keep the material they were set up with. Throws (keeping the current material) if the
@@ -177,16 +193,37 @@ export function peerOf(call: SurfaceCall): Peer {
   return { cluster, address: call.getPeer() };
 }
 
-function toServiceError(e: unknown, log: Logger, method: string): Partial<grpc.StatusObject> {
+/**
+ * The status a failed handler answers with. A call the client cancelled fails in whatever the
+ * stream was doing ("Premature close"): that is the client's choice, logged at debug, not an error.
+ */
+export function toServiceError(
+  e: unknown,
+  log: Logger,
+  method: string,
+  signal?: AbortSignal,
+): Partial<grpc.StatusObject> {
   if (e instanceof DataPlaneError) return { code: e.code as unknown as grpc.status, details: e.message };
-  log.error('handler failed', { method, error: e instanceof Error ? e.message : String(e) });
+  const error = e instanceof Error ? e.message : String(e);
+  if (signal?.aborted) {
+    log.debug('call cancelled by the client', { method, error });
+    return { code: grpc.status.CANCELLED, details: 'call cancelled' };
+  }
+  log.error('handler failed', { method, error });
   return { code: grpc.status.INTERNAL, details: 'internal error' };
+}
+
+/** Bytes a message puts in the send buffer (chunk data; headers are small and counted as 0). */
+function messageBytes(msg: unknown): number {
+  const data = (msg as { chunk?: { data?: Uint8Array } }).chunk?.data;
+  return data ? data.length : 0;
 }
 
 export async function startGrpcServer(o: ServerOptions): Promise<RunningServer> {
   const log = o.logger;
   const server = new grpc.Server(SERVER_OPTIONS);
   const active = new Map<string, number>();
+  const sendBudget = new ByteBudget(o.sendBuffer ?? DEFAULT_SEND_BUFFER);
   // Counts a cluster's open calls; refuses beyond the cap with RESOURCE_EXHAUSTED.
   function enter(call: SurfaceCall): { peer: Peer; signal: AbortSignal; leave: () => void } {
     const peer = peerOf(call);
@@ -225,7 +262,7 @@ export async function startGrpcServer(o: ServerOptions): Promise<RunningServer> 
       }
       h(call.request, ctx.peer, ctx.signal).then(
         (res) => (ctx.leave(), cb(null, res)),
-        (e: unknown) => (ctx.leave(), cb(toServiceError(e, log, name))),
+        (e: unknown) => (ctx.leave(), cb(toServiceError(e, log, name, ctx.signal))),
       );
     };
   }
@@ -242,17 +279,21 @@ export async function startGrpcServer(o: ServerOptions): Promise<RunningServer> 
         // grpc-js sends a server stream's status when 'error' is emitted on it.
         return void call.emit('error', toServiceError(e, log, name));
       }
+      // The call's slot is held until the stream is over (every byte left, or it was cancelled),
+      // not until the handler returns: a client that stops reading must keep its slots busy.
+      call.once('close', ctx.leave);
+      call.once('finish', ctx.leave);
+      call.once('cancelled', ctx.leave);
       void (async () => {
         try {
           for await (const msg of h(call.request, ctx.peer, ctx.signal)) {
             if (ctx.signal.aborted) break;
-            if (!call.write(msg)) await waitDrain(call, ctx.signal);
+            await sendWithin(sendBudget, ctx, call, msg);
           }
           if (!ctx.signal.aborted) call.end();
         } catch (e) {
-          if (!ctx.signal.aborted) call.emit('error', toServiceError(e, log, name));
-        } finally {
-          ctx.leave();
+          if (!ctx.signal.aborted) call.emit('error', toServiceError(e, log, name, ctx.signal));
+          else ctx.leave();
         }
       })();
     };
@@ -272,7 +313,7 @@ export async function startGrpcServer(o: ServerOptions): Promise<RunningServer> 
       call.on('error', () => undefined); // surfaced through the iterator below
       h(call as AsyncIterable<Req>, ctx.peer, ctx.signal).then(
         (res) => (ctx.leave(), cb(null, res)),
-        (e: unknown) => (ctx.leave(), cb(toServiceError(e, log, name))),
+        (e: unknown) => (ctx.leave(), cb(toServiceError(e, log, name, ctx.signal))),
       );
     };
   }
@@ -301,6 +342,7 @@ export async function startGrpcServer(o: ServerOptions): Promise<RunningServer> 
   );
   return {
     port,
+    stats: () => ({ openCalls: Object.fromEntries(active), sendBuffer: sendBudget.stats() }),
     updateTls: (tls) => creds.update(tls),
     close: (graceMs = 2_000) =>
       new Promise<void>((resolve) => {
@@ -316,14 +358,28 @@ export async function startGrpcServer(o: ServerOptions): Promise<RunningServer> 
   };
 }
 
-function waitDrain(call: grpc.ServerWritableStream<unknown, unknown>, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      call.off('drain', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    call.once('drain', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
+/**
+ * Write one message once the budget has room for it and wait until grpc-js handed it to the
+ * HTTP/2 stream (its write callback), so a stream never has more than one message of its own
+ * queued and a reader that stalls stalls only its own stream.
+ */
+async function sendWithin(
+  budget: ByteBudget,
+  ctx: { peer: Peer; signal: AbortSignal },
+  call: grpc.ServerWritableStream<unknown, unknown>,
+  msg: unknown,
+): Promise<void> {
+  const release = await budget.acquire(ctx.peer.cluster, messageBytes(msg), ctx.signal);
+  try {
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        ctx.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      ctx.signal.addEventListener('abort', done, { once: true });
+      call.write(msg, done);
+    });
+  } finally {
+    release();
+  }
 }

@@ -13,9 +13,9 @@ import { fileURLToPath } from 'node:url';
 import type { KubeClient } from '@ocm-fl/common/kube/client.js';
 import { inClusterAvailable, inClusterMergePatch } from '@ocm-fl/common/kube/in-cluster.js';
 import { createLogger, type Logger } from '@ocm-fl/common/logger.js';
-import { readConfigFile, type AggregatorConfig } from './config.js';
+import { DEFAULT_FINAL_GRACE_SECONDS, readConfigFile, type AggregatorConfig } from './config.js';
 import { AggregatorCore } from './aggregator.js';
-import { startGrpcServer, type RunningServer, type ServerTls } from './grpc-server.js';
+import { startGrpcServer, type RunningServer, type ServerTls, type TransportStats } from './grpc-server.js';
 import type { JobState } from './state-store.js';
 import { AggregatorMetrics } from './metrics.js';
 import { serveMetrics } from '@ocm-fl/common/metrics/http.js';
@@ -35,7 +35,12 @@ export interface Aggregator {
   setAdmitted(clusters: readonly string[]): void;
   /** Resolves when the job completed or failed. */
   whenDone(): Promise<JobState>;
-  close(): Promise<void>;
+  /** After the end: true once every admitted cluster was told (GetTask/Heartbeat), false after `ms`. */
+  whenEndSeen(ms: number): Promise<boolean>;
+  /** Open calls and send-buffer bytes per cluster (memory bounds, observable). */
+  stats(): TransportStats;
+  /** Stop: calls in flight get up to `graceMs` (default 2 s) to finish. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface StartOptions {
@@ -170,6 +175,7 @@ export async function startAggregator(
     handlers: metrics.instrumentHandlers(core.handlers),
     logger: log,
     maxStreamsPerClient: config.maxStreamsPerClient,
+    ...(config.sendBufferBytes ? { sendBuffer: config.sendBufferBytes } : {}),
   });
   const m = opts.metricsListen;
   const metricsHttp = m && (await serveMetrics(metrics.registry, m.host, m.port));
@@ -200,10 +206,12 @@ export async function startAggregator(
     state: () => core.state(),
     setAdmitted: (c) => core.setAdmitted(c),
     whenDone: () => core.whenDone(),
-    close: async () => {
+    whenEndSeen: (ms) => core.whenEndSeen(ms),
+    stats: () => server.stats(),
+    close: async (graceMs) => {
       if (watched) unwatchFile(watched);
       stopTls();
-      await server.close();
+      await server.close(graceMs);
       await metricsHttp?.close();
       await core.stop();
       // The final state must reach the controller before the process exits.
@@ -226,7 +234,10 @@ async function main(argv: string[]): Promise<void> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   const final = await agg.whenDone();
+  await agg.whenEndSeen((config.finalGraceSeconds ?? DEFAULT_FINAL_GRACE_SECONDS) * 1000);
+  await agg.close();
   process.stdout.write(JSON.stringify({ event: 'done', phase: final.phase }) + '\n');
+  process.exit(final.phase === 'completed' ? 0 : 1);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

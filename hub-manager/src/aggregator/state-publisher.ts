@@ -11,7 +11,8 @@ import type { Logger } from '@ocm-fl/common/logger.js';
 import type { JobState } from './state-store.js';
 
 /** Key of the state in the ConfigMap, the same name as the file on storage. */
-export const STATE_KEY = 'state.json';
+export { STATE_KEY } from '@ocm-fl/common/job-contract/state.js';
+import { STATE_KEY } from '@ocm-fl/common/job-contract/state.js';
 
 /**
  * Round records kept in the published copy. A ConfigMap holds at most 1 MiB; the oldest rounds

@@ -8,6 +8,7 @@
  *   uploads/                              in-progress uploads (discarded on restart)
  */
 import { link, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import type { JobState } from '@ocm-fl/common/job-contract/state.js';
 import path from 'node:path';
 import {
   commitFile,
@@ -16,49 +17,13 @@ import {
   writeFileAtomic,
 } from '@ocm-fl/common/dataplane/file-io.js';
 
-export type Phase = 'running' | 'completed' | 'failed';
-export type ClientState =
-  'joined' | 'downloading' | 'uploading' | 'submitted' | 'failed' | 'straggler' | 'rejected';
-
-export interface RoundRecord {
-  readonly round: number;
-  /** 0 for the first try, 1.. for retries after too few clients. */
-  readonly attempt: number;
-  readonly participants: readonly string[];
-  readonly failed: readonly string[];
-  readonly stragglers: readonly string[];
-  readonly examples: number;
-  /** Metrics averaged over participants weighted by examples. */
-  readonly metrics: Readonly<Record<string, number>>;
-  readonly durationMs: number;
-  /** SHA-256 of the resulting global model ('' when the attempt did not produce one). */
-  readonly sha256: string;
-  readonly outcome: 'aggregated' | 'retry' | 'failed';
-  readonly closedAt: string;
-}
-
-export interface ClientStatus {
-  readonly state: ClientState;
-  readonly round: number;
-  readonly lastSeen: string;
-  readonly message?: string;
-  readonly examples?: number;
-}
-
-export interface JobState {
-  readonly jobId: string;
-  readonly phase: Phase;
-  readonly message: string;
-  readonly rounds: number;
-  /** Rounds aggregated so far; the current round is completedRounds + 1. */
-  readonly completedRounds: number;
-  /** Digest and size of the current global model (checkpoint of completedRounds). */
-  readonly modelSha256: string;
-  readonly modelSize: number;
-  readonly history: readonly RoundRecord[];
-  readonly clients: Readonly<Record<string, ClientStatus>>;
-  readonly updatedAt: string;
-}
+export type {
+  ClientState,
+  ClientStatus,
+  JobState,
+  Phase,
+  RoundRecord,
+} from '@ocm-fl/common/job-contract/state.js';
 
 export class StateStore {
   constructor(readonly dir: string) {}

@@ -71,6 +71,7 @@ export function createHarness(): Harness {
       taskConfig: { epochs: '1' },
       heartbeatIntervalSeconds: 10,
       maxStreamsPerClient: 8,
+      finalGraceSeconds: 5,
       ...over,
     }),
     clientCert: (cluster) => {

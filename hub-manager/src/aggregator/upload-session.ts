@@ -159,6 +159,11 @@ export class UploadSession {
       const n = Number(buf.readBigUInt64LE(0));
       if (n > MAX_HEADER_BYTES)
         throw fail('INVALID_ARGUMENT', `safetensors header of ${n} bytes is too large`);
+      if (8 + n > this.decl.size)
+        throw fail(
+          'INVALID_ARGUMENT',
+          `safetensors header of ${n} bytes runs past the end of the ${this.decl.size}-byte update`,
+        );
       if (buf.length < 8 + n) return;
       let m: Manifest;
       try {
@@ -233,6 +238,9 @@ export class UploadSession {
         this.verified += bytesRead;
       }
     }
+    // Every byte was checked, so a file whose header never completed is malformed, not ours to fail on.
+    if (!this.manifestOfUpdate)
+      throw fail('INVALID_ARGUMENT', 'not a valid safetensors file: the header does not fit in the update');
     const digest = this.hash.copy().digest('hex');
     if (digest !== this.decl.sha256)
       throw fail('INVALID_ARGUMENT', `update digest ${digest} does not match declared ${this.decl.sha256}`);

@@ -47,7 +47,8 @@ beforeAll(async () => {
     logger: silentLogger,
     settings: {
       hubManagerImage: 'hub:dev',
-      pollIntervalMs: 200,
+      // Long: progress must arrive through the state ConfigMap informer, not a timed requeue.
+      pollIntervalMs: 600_000,
       // No files: progress is covered by the planner tests; here the aggregator never runs.
       files: localJobFiles(() => undefined),
       certificates: {
@@ -154,6 +155,49 @@ describe('FL controller', () => {
     expect(await client.get('v1', 'Service', 'fl-sample-server-listener', 'default')).toBeDefined();
     const fl = await getFl('sample');
     expect(fl?.status?.clients?.map((c) => c.cluster)).toEqual(['cluster1', 'cluster2']);
+
+    // The load balancer gives the listener an address (its Service informer wakes the controller).
+    const svc = await client.get<KubeObject>('v1', 'Service', 'fl-sample-server-listener', 'default');
+    await client.updateStatus({
+      ...svc,
+      status: { loadBalancer: { ingress: [{ ip: '192.0.2.10' }] } },
+    } as KubeObject);
+    // The aggregator publishes progress to its state ConfigMap; the status follows at once.
+    const stateCm = await until('state ConfigMap', () =>
+      client.get<KubeObject>('v1', 'ConfigMap', 'sample-aggregator-state', 'default'),
+    );
+    const state = {
+      jobId: 'default/sample',
+      phase: 'running',
+      message: '',
+      rounds: 3,
+      completedRounds: 1,
+      modelSha256: 'ab'.repeat(32),
+      modelSize: 10,
+      history: [
+        {
+          round: 1,
+          attempt: 0,
+          participants: ['cluster1', 'cluster2'],
+          failed: [],
+          stragglers: [],
+          examples: 40,
+          metrics: { accuracy: 0.5 },
+          durationMs: 1000,
+          sha256: 'ab'.repeat(32),
+          outcome: 'aggregated',
+          closedAt: new Date().toISOString(),
+        },
+      ],
+      clients: {},
+      updatedAt: new Date().toISOString(),
+    };
+    await client.update({ ...stateCm, data: { 'state.json': JSON.stringify(state) } } as KubeObject);
+    const progressed = await until('round progress from the state ConfigMap', async () => {
+      const f = await getFl('sample');
+      return f?.status?.roundProgress?.startsWith('1/') ? f : undefined;
+    });
+    expect(progressed.status?.lastMetric).toBe('accuracy=0.5000');
 
     await client.delete(FL_API_VERSION, 'FederatedLearning', 'sample', 'default');
     await until('CR gone', async () => ((await getFl('sample')) ? undefined : true));

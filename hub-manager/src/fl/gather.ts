@@ -1,7 +1,7 @@
 /** Collects the Observed input of the planner from informer caches and the job's files. */
 import type { FederatedLearning } from '@ocm-fl/common/api/federated-learning.js';
 import type { KubeObject } from '@ocm-fl/common/api/meta.js';
-import { STATE_KEY } from '../aggregator/state-publisher.js';
+import { parseJobState, STATE_KEY } from '@ocm-fl/common/job-contract/state.js';
 import type { ManagedCluster, ManagedClusterAddOn, ManifestWork } from '@ocm-fl/common/api/ocm.js';
 import type { FlControllerDeps } from './deps.js';
 import { flNames, FL_UID_LABEL } from './names.js';
@@ -24,17 +24,13 @@ export function modelLocation(job: ResolvedJob): string {
  * The aggregator's state as it publishes it to the job's state ConfigMap (works without any view
  * of the job storage); undefined until the first publication.
  */
-async function publishedState(deps: FlControllerDeps, job: ResolvedJob): Promise<JobState | undefined> {
-  const cm = await deps.client.get<KubeObject & { data?: Record<string, string> }>(
-    'v1',
-    'ConfigMap',
-    flNames.state(job),
-    job.namespace,
-  );
+function publishedState(deps: FlControllerDeps, s: Sources, job: ResolvedJob): JobState | undefined {
+  const cm = s.configMaps.get(flNames.state(job), job.namespace) as
+    (KubeObject & { data?: Record<string, string> }) | undefined;
   const raw = cm?.data?.[STATE_KEY];
   if (!raw) return undefined;
   try {
-    return JSON.parse(raw) as JobState;
+    return parseJobState(JSON.parse(raw));
   } catch (e) {
     deps.logger.warn('unreadable published job state; ignoring it', {
       configMap: `${job.namespace}/${flNames.state(job)}`,
@@ -76,9 +72,9 @@ export async function observe(
   );
   const aggregatorJob = s.jobs.get(flNames.aggregator(job), job.namespace);
   const evaluationJob = s.jobs.get(flNames.evaluation(job), job.namespace);
+  const published = publishedState(deps, s, job);
   const state =
-    (await publishedState(deps, job)) ??
-    ((await deps.settings.files.readJson(job, 'state.json')) as JobState | undefined);
+    published ?? ((await deps.settings.files.readJson(job, 'state.json')) as JobState | undefined);
   const evaluation =
     state?.phase === 'completed' && job.evaluation
       ? parseEvaluation(await deps.settings.files.readJson(job, EVALUATION_FILE))
@@ -93,6 +89,7 @@ export async function observe(
     serverName: dns[2] ?? '',
     aggregator: aggregatorJob?.metadata.labels?.[FL_UID_LABEL] === uid ? jobOutcome(aggregatorJob) : 'Absent',
     ...(state ? { state } : {}),
+    stateWatched: published !== undefined,
     evaluationJob:
       evaluationJob?.metadata.labels?.[FL_UID_LABEL] === uid ? jobOutcome(evaluationJob) : 'Absent',
     ...(evaluation ? { evaluation } : {}),

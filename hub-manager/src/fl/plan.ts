@@ -31,6 +31,8 @@ export interface Observed {
   serverName: string;
   aggregator: JobOutcome;
   state?: JobState;
+  /** The state came from the watched state ConfigMap: its next change triggers a reconcile. */
+  stateWatched?: boolean;
   evaluationJob: JobOutcome;
   evaluation?: FederatedLearningStatus['evaluation'];
   /** Where the final model lives, for status.model.location. */
@@ -351,5 +353,6 @@ export function planJob(job: ResolvedJob, o: Observed, opts: { pollMs: number; n
   plan.evaluation = p.evaluation;
   if (p.terminal) plan.works = [];
   plan.events = events(prev, b.s, m.lostEvents, o.state);
-  return p.terminal ? plan : { ...plan, requeueAfterMs: opts.pollMs };
+  // Published progress is watched (informer); only a state read from the job files is polled.
+  return p.terminal || o.stateWatched ? plan : { ...plan, requeueAfterMs: opts.pollMs };
 }

@@ -1,6 +1,8 @@
 /** Aggregator progress (state.json) and evaluation result mapped into FL status. Pure. */
 import type { EvaluationStatus, RoundStatus } from '@ocm-fl/common/api/federated-learning.js';
-import type { JobState } from '../aggregator/state-store.js';
+import type { JobState } from '@ocm-fl/common/job-contract/state.js';
+
+export { parseEvaluation } from '@ocm-fl/common/job-contract/evaluation.js';
 
 export type { JobState };
 
@@ -35,23 +37,4 @@ export function lastMetric(
   if (key === undefined) return undefined;
   const v = m[key] as number;
   return `${key}=${Number.isInteger(v) ? v : v.toFixed(4)}`;
-}
-
-/**
- * Parse evaluation.json: `{accuracy, perClassAccuracy: {label: recall}, examples}`; perClass
- * may also be an array indexed by class. Undefined when the content is not that shape.
- */
-export function parseEvaluation(raw: unknown): EvaluationStatus | undefined {
-  if (!raw || typeof raw !== 'object') return undefined;
-  const r = raw as Record<string, unknown>;
-  const out: EvaluationStatus = {};
-  if (typeof r.accuracy === 'number') out.accuracy = r.accuracy;
-  if (typeof r.examples === 'number') out.examples = Math.round(r.examples);
-  const pc = r.perClassAccuracy ?? r.perClass;
-  if (Array.isArray(pc)) out.perClassAccuracy = Object.fromEntries(pc.map((v, i) => [String(i), Number(v)]));
-  else if (pc && typeof pc === 'object')
-    out.perClassAccuracy = Object.fromEntries(
-      Object.entries(pc).filter(([, v]) => typeof v === 'number'),
-    ) as Record<string, number>;
-  return out.accuracy === undefined && !out.perClassAccuracy ? undefined : out;
 }

@@ -25,6 +25,8 @@ export interface Sources {
   works: Informer<ManifestWork>;
   jobs: Informer<KubeObject>;
   services: Informer<KubeObject>;
+  /** The jobs' ConfigMaps, among them the state each aggregator publishes its progress to. */
+  configMaps: Informer<KubeObject>;
 }
 
 export function createSources(client: KubeClient, logger: Logger): Sources {
@@ -43,6 +45,7 @@ export function createSources(client: KubeClient, logger: Logger): Sources {
     works: new Informer<ManifestWork>(client, WORK_API_VERSION, 'ManifestWork', owned),
     jobs: new Informer<KubeObject>(client, 'batch/v1', 'Job', owned),
     services: new Informer<KubeObject>(client, 'v1', 'Service', owned),
+    configMaps: new Informer<KubeObject>(client, 'v1', 'ConfigMap', owned),
   };
 }
 
@@ -66,6 +69,8 @@ export function routeEvents(s: Sources, enqueue: (key: string) => void): void {
   s.works.onChange((_t, o) => byUid(o));
   s.jobs.onChange((_t, o) => byUid(o));
   s.services.onChange((_t, o) => byUid(o));
+  // Progress arrives as state ConfigMap updates: a reconcile per change, no timed polling.
+  s.configMaps.onChange((_t, o) => byUid(o));
 }
 
 export async function startSources(s: Sources): Promise<void> {

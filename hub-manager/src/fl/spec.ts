@@ -14,6 +14,7 @@ import {
   type StorageType,
 } from '@ocm-fl/common/api/federated-learning.js';
 import type { PlacementSpec } from '@ocm-fl/common/api/ocm.js';
+import { DEFAULT_MAX_ROUND_RETRIES } from '@ocm-fl/common/job-contract/config.js';
 import { flNames } from './names.js';
 
 export interface ResolvedListener {
@@ -198,7 +199,7 @@ export function resolveSpec(fl: FederatedLearning, d: SpecDefaults): ResolvedJob
       minClientsPerRound,
       roundTimeoutSeconds: spec.roundTimeoutSeconds ?? 600,
       onClientLoss: spec.failurePolicy?.onClientLoss ?? 'Replace',
-      maxRoundRetries: spec.failurePolicy?.maxRoundRetries ?? 3,
+      maxRoundRetries: spec.failurePolicy?.maxRoundRetries ?? DEFAULT_MAX_ROUND_RETRIES,
       strategy: {
         name: spec.strategy?.name ?? 'FedAvg',
         parameters: checkParameters(spec.strategy?.parameters, 'spec.strategy.parameters'),

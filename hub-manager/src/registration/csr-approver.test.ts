@@ -7,6 +7,7 @@ import {
   CLUSTER_NAME_LABEL,
 } from '@ocm-fl/common/names.js';
 import type { CertificateSigningRequest } from '@ocm-fl/common/pki/index.js';
+import { basicConstraints } from '@ocm-fl/common/pki/extensions.js';
 import { evaluateCsr, type ApproveContext, type RefusalCode } from './csr-approver.js';
 import { newAddon, newCsr, newManagedCluster } from './fixtures.test-helpers.js';
 
@@ -156,6 +157,12 @@ const hostile: [string, () => CertificateSigningRequest, RefusalCode, RegExp][] 
     () => edit(newCsr('cluster1'), (c) => (c.spec!.usages = ['digital signature', 'server auth'])),
     'BadUsages',
     /server auth/,
+  ],
+  [
+    'critical basicConstraints CA:TRUE requested',
+    () => newCsr('cluster1', { extraExtensions: [basicConstraints(true)] }),
+    'UnsupportedExtension',
+    /basicConstraints/,
   ],
   [
     'extra usage',

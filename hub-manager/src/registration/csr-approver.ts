@@ -16,6 +16,7 @@ import {
   type CertificateSigningRequest,
   type ParsedCsr,
 } from '@ocm-fl/common/pki/index.js';
+import { OID } from '@ocm-fl/common/pki/oids.js';
 
 /** Why a CSR is refused, as a stable code (for tests and metrics) with a human message. */
 export type RefusalCode =
@@ -34,6 +35,7 @@ export type RefusalCode =
   | 'BadSubject'
   | 'WeakKey'
   | 'BadSubjectAltNames'
+  | 'UnsupportedExtension'
   | 'IdentityChanged';
 
 export type Verdict = { approve: true } | { approve: false; code: RefusalCode; reason: string };
@@ -165,6 +167,27 @@ function checkSans(req: ParsedCsr): Verdict | undefined {
   return undefined;
 }
 
+/**
+ * Requested extensions the signer honours: only subjectAltName (its DNS name is copied). The
+ * signer sets key usage, extended key usage and basicConstraints itself from the approved
+ * `spec.usages`, so a request for any other extension (basicConstraints CA:TRUE, an EKU, a name
+ * constraint…) would be silently not honoured: refuse it instead, as OCM's klusterlet never asks.
+ */
+const HONOURED_EXTENSIONS: ReadonlyMap<string, string> = new Map([[OID.subjectAltName, 'subjectAltName']]);
+const EXTENSION_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(OID).map(([name, oid]) => [oid, name]),
+);
+
+function checkExtensions(req: ParsedCsr): Verdict | undefined {
+  const extra = req.requestedExtensions.filter((oid) => !HONOURED_EXTENSIONS.has(oid));
+  if (extra.length === 0) return undefined;
+  const names = extra.map((oid) => EXTENSION_NAMES[oid] ?? oid);
+  return no(
+    'UnsupportedExtension',
+    `requested extensions [${names.join(', ')}] are not honoured by the signer (only subjectAltName is)`,
+  );
+}
+
 function checkRenewal(cluster: string, req: ParsedCsr, ctx: ApproveContext): Verdict | undefined {
   const prev = ctx.previousIdentity;
   if (
@@ -206,6 +229,10 @@ export function evaluateCsr(csr: CertificateSigningRequest, ctx: ApproveContext)
   if ('approve' in req) return req;
   if (!req.signatureValid) return no('BadSignature', req.signatureError ?? 'CSR self-signature is invalid');
   const late =
-    checkSubject(cluster, req, ctx) ?? checkKey(req) ?? checkSans(req) ?? checkRenewal(cluster, req, ctx);
+    checkSubject(cluster, req, ctx) ??
+    checkKey(req) ??
+    checkSans(req) ??
+    checkExtensions(req) ??
+    checkRenewal(cluster, req, ctx);
   return late ?? { approve: true };
 }

@@ -17,11 +17,14 @@ import { certificateValidity, SignError, signCsr } from './csr-signer.js';
 import { newCsr } from './fixtures.test-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'signer-test-'));
-const verify = (caPem: string, certPem: string, attime?: Date): string => {
+const verify = (caPem: string, certPem: string, attime?: Date, purpose?: string): string => {
   writeFileSync(join(dir, 'b.pem'), caPem);
   writeFileSync(join(dir, 'c.pem'), certPem);
   try {
-    const at = attime === undefined ? [] : ['-attime', String(Math.floor(attime.getTime() / 1000))];
+    const at = [
+      ...(attime === undefined ? [] : ['-attime', String(Math.floor(attime.getTime() / 1000))]),
+      ...(purpose ? ['-purpose', purpose] : []),
+    ];
     return execFileSync('openssl', ['verify', ...at, '-CAfile', join(dir, 'b.pem'), join(dir, 'c.pem')], {
       encoding: 'utf8',
       stdio: 'pipe',
@@ -65,14 +68,22 @@ describe('certificate validity', () => {
 });
 
 describe('signCsr', () => {
-  it('certifies the request key with its subject, clientAuth+serverAuth, verifiable by openssl', () => {
+  it('certifies the request key with its subject and the approved usages only (client auth), verifiable by openssl', () => {
     const csr = newCsr('cluster1', {}, 3600);
     const signed = signCsr(csr, { ca, maxValiditySeconds: 86_400, now });
     expect(verify(ca.certPem, signed.certPem, now)).toMatch(/: OK$/);
     const info = certInfo(signed.certPem);
     expect(info.subjectCN).toBe(agentCommonName('cluster1'));
-    expect(info.extKeyUsage).toEqual(['1.3.6.1.5.5.7.3.2', '1.3.6.1.5.5.7.3.1']);
+    expect(info.extKeyUsage).toEqual(['1.3.6.1.5.5.7.3.2']); // clientAuth, no serverAuth
+    expect(verify(ca.certPem, signed.certPem, now, 'sslclient')).toMatch(/: OK$/);
+    expect(verify(ca.certPem, signed.certPem, now, 'sslserver')).not.toMatch(/: OK$/);
     expect(signed.issuerFingerprint).toBe(ca.fingerprint);
+  });
+
+  it('refuses (SignError) a request whose usages name neither client nor server auth', () => {
+    const csr = newCsr('cluster1');
+    csr.spec!.usages = ['digital signature'];
+    expect(() => signCsr(csr, { ca, maxValiditySeconds: 3600, now })).toThrow(/neither client nor server/);
   });
 
   it('refuses (SignError) an unparsable request even when approved', () => {

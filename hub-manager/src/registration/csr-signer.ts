@@ -3,6 +3,7 @@ import {
   type CertificateSigningRequest,
   type LoadedCa,
 } from '@ocm-fl/common/pki/index.js';
+import type { CertUsage } from '@ocm-fl/common/pki/issue.js';
 import { requestOf } from './csr-approver.js';
 
 /** Kubernetes refuses `expirationSeconds` below 600; anything lower is raised to it. */
@@ -46,15 +47,29 @@ export interface Signed {
 }
 
 /**
+ * Extended key usages from the approved `spec.usages`: the certificate grants what was asked
+ * and approved, nothing more (the approver admits "client auth" only, see README).
+ */
+export function certUsages(usages: readonly string[] | undefined): CertUsage[] {
+  const out: CertUsage[] = [];
+  if (usages?.includes('client auth')) out.push('client');
+  if (usages?.includes('server auth')) out.push('server');
+  if (out.length === 0)
+    throw new SignError(`usages [${(usages ?? []).join(', ')}] name neither client nor server auth`);
+  return out;
+}
+
+/**
  * Sign an approved CSR: the certificate certifies the CSR's own key with the CSR's subject and
- * DNS SANs, ExtKeyUsage clientAuth+serverAuth as OCM's signer does. Pure apart from the random
- * serial; throws SignError for a request that must be marked Failed instead.
+ * DNS SANs, and the extended key usages the CSR's approved `spec.usages` name. Pure apart from
+ * the random serial; throws SignError for a request that must be marked Failed instead.
  */
 export function signCsr(csr: CertificateSigningRequest, c: SignerConfig): Signed {
   const req = requestOf(csr);
   if ('approve' in req) throw new SignError(req.approve ? 'unexpected' : req.reason);
   if (!req.signatureValid) throw new SignError(req.signatureError ?? 'CSR self-signature is invalid');
   if (!req.subject.cn) throw new SignError('CSR subject has no single common name');
+  const usages = certUsages(csr.spec?.usages);
   const { notBefore, notAfter } = certificateValidity(csr.spec?.expirationSeconds, c);
   const issued = issueCertificateDetailed({
     ca: c.ca,
@@ -62,7 +77,7 @@ export function signCsr(csr: CertificateSigningRequest, c: SignerConfig): Signed
     dnsNames: req.dnsNames,
     notBefore,
     notAfter,
-    usages: ['client', 'server'],
+    usages,
   });
   return {
     certPem: issued.certPem,

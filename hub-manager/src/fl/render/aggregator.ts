@@ -3,30 +3,21 @@
  * listener and a Job running `hub-manager aggregate --config <file>`. Pure.
  */
 import type { KubeObject } from '@ocm-fl/common/api/meta.js';
+import {
+  DEFAULT_FINAL_GRACE_SECONDS,
+  DEFAULT_HEARTBEAT_INTERVAL_SECONDS,
+  DEFAULT_KEEP_CHECKPOINTS,
+  DEFAULT_MAX_STREAMS_PER_CLIENT,
+  type AggregatorConfig,
+} from '@ocm-fl/common/job-contract/config.js';
 import { flLabels, flNames, FL_COMPONENT_LABEL, FL_UID_LABEL } from '../names.js';
 import type { ResolvedJob, ResolvedListener } from '../spec.js';
 import { HUB_ENV } from './hub-env.js';
 import { ownerRef } from './owner.js';
 import { CONFIG_DIR, CONFIG_FILE, storageMount, storageVolume, TLS_DIR } from './volumes.js';
 
-/** The config file the aggregator reads (hub-manager/src/aggregator/config.ts). */
-export interface AggregatorConfigFile {
-  jobId: string;
-  jobName: string;
-  listen: { host: string; port: number };
-  tls: { certFile: string; keyFile: string; caFile: string };
-  storageDir: string;
-  rounds: number;
-  admittedClusters: string[];
-  minClients: number;
-  roundDeadlineSeconds: number;
-  failurePolicy: { action: 'retryRound'; maxRetries: number } | { action: 'fail' };
-  initialModelPath: string;
-  keepCheckpoints: number;
-  taskConfig: Record<string, string>;
-  strategy: { name: string; parameters: Record<string, string | number | boolean> };
-  stateConfigMap: { namespace: string; name: string };
-}
+/** The config file the aggregator reads: the job contract's config (common/src/job-contract). */
+export type AggregatorConfigFile = AggregatorConfig;
 
 export interface AggregatorOptions {
   /** Interface the aggregator binds; 0.0.0.0 in a cluster, 127.0.0.1 for local processes. */
@@ -70,8 +61,11 @@ export function renderAggregatorConfig(
     roundDeadlineSeconds: job.roundTimeoutSeconds,
     failurePolicy: { action: 'retryRound', maxRetries: job.maxRoundRetries },
     initialModelPath: job.initialModelPath,
-    keepCheckpoints: opts.keepCheckpoints ?? 3,
+    keepCheckpoints: opts.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS,
     taskConfig: Object.fromEntries(Object.entries(job.parameters).map(([k, v]) => [k, String(v)])),
+    heartbeatIntervalSeconds: DEFAULT_HEARTBEAT_INTERVAL_SECONDS,
+    maxStreamsPerClient: DEFAULT_MAX_STREAMS_PER_CLIENT,
+    finalGraceSeconds: DEFAULT_FINAL_GRACE_SECONDS,
     strategy: job.strategy,
     stateConfigMap: { namespace: job.namespace, name: flNames.state(job) },
   };

@@ -10,7 +10,9 @@ import { HUB_ENV } from './hub-env.js';
 import { ownerRef } from './owner.js';
 import { storageMount, storageVolume } from './volumes.js';
 
-export const EVALUATION_FILE = 'evaluation.json';
+import { EVALUATION_FILE } from '@ocm-fl/common/job-contract/evaluation.js';
+
+export { EVALUATION_FILE };
 export const EVALUATION_COMPONENT = 'evaluation';
 
 export const evaluationOutPath = (job: ResolvedJob): string => `${job.storage.jobDir}/${EVALUATION_FILE}`;

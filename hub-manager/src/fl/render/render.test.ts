@@ -16,7 +16,7 @@ import {
 import { renderEvaluationJob } from './evaluation-job.js';
 import { renderClusterSetBindings, renderPlacement } from './placement.js';
 import { renderTaskWork } from './task-work.js';
-import { parseConfig } from '../../aggregator/config.js';
+import { parseConfig } from '@ocm-fl/common/job-contract/config.js';
 import { withPaths } from '../../main.js';
 
 function job(spec: Parameters<typeof newFl>[0] = {}): ResolvedJob {
@@ -77,6 +77,8 @@ describe('aggregator', () => {
       taskConfig: { epochs: '2', lr: '0.05' },
       listen: { host: '127.0.0.1', port: 8080 },
     });
+    // One contract: every rendered field is parsed and kept, nothing is left to a default.
+    expect(parsed).toEqual(cfg);
     expect(renderConfigMap(j, cfg)).toMatchSnapshot();
   });
 
