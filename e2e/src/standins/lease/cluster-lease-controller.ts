@@ -6,7 +6,7 @@
  * same reason). With it, a managed cluster that stops entirely is seen as gone on the hub, as
  * on a real one. Decisions are in cluster-lease.ts; this file is the I/O.
  */
-import { findCondition, setCondition, type Condition } from '@ocm-fl/common/api/meta.js';
+import { findCondition, type Condition } from '@ocm-fl/common/api/meta.js';
 import {
   ADDON_API_VERSION,
   CLUSTER_API_VERSION,
@@ -14,7 +14,7 @@ import {
   type ManagedClusterAddOn,
 } from '@ocm-fl/common/api/ocm.js';
 import type { KubeClient } from '@ocm-fl/common/kube/client.js';
-import { isAlreadyExists, isConflict } from '@ocm-fl/common/kube/errors.js';
+import { isAlreadyExists } from '@ocm-fl/common/kube/errors.js';
 import { Informer } from '@ocm-fl/common/kube/informer.js';
 import { KeyedQueue } from '@ocm-fl/common/kube/keyed-queue.js';
 import { silentLogger, type Logger } from '@ocm-fl/common/logger.js';
@@ -25,17 +25,11 @@ import {
   leaseStoppedCondition,
 } from './cluster-lease.js';
 import type { Lease } from './lease-condition.js';
+import { writeCondition } from './write-condition.js';
 
 export interface ClusterLeaseControllerOptions {
   hub: KubeClient;
   logger?: Logger;
-}
-
-interface ObjectRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  namespace?: string;
 }
 
 const sameCondition = (a: Condition | undefined, b: Omit<Condition, 'lastTransitionTime'>): boolean =>
@@ -120,11 +114,13 @@ export class ClusterLeaseController {
   private async markUnknown(cluster: ManagedCluster): Promise<void> {
     const want = leaseStoppedCondition();
     if (sameCondition(findCondition(cluster.status?.conditions, want.type), want)) return;
-    await this.updateStatus<ManagedCluster>(
-      { apiVersion: CLUSTER_API_VERSION, kind: 'ManagedCluster', name: cluster.metadata.name ?? '' },
-      want,
-    );
-    this.log.warn('managed cluster lease expired: Available=Unknown', { cluster: cluster.metadata.name });
+    const ref = {
+      apiVersion: CLUSTER_API_VERSION,
+      kind: 'ManagedCluster',
+      name: cluster.metadata.name ?? '',
+    };
+    if (await writeCondition(this.o.hub, ref, want))
+      this.log.warn('managed cluster lease expired: Available=Unknown', { cluster: cluster.metadata.name });
   }
 
   private async propagateToAddons(clusterName: string): Promise<void> {
@@ -135,7 +131,8 @@ export class ClusterLeaseController {
     for (const a of this.addons.list().filter((x) => x.metadata.namespace === clusterName)) {
       if (sameCondition(findCondition(a.status?.conditions, 'Available'), want)) continue;
       try {
-        await this.updateStatus<ManagedClusterAddOn>(
+        await writeCondition(
+          this.o.hub,
           {
             apiVersion: ADDON_API_VERSION,
             kind: 'ManagedClusterAddOn',
@@ -149,25 +146,5 @@ export class ClusterLeaseController {
       }
     }
     if (errors.length) throw new AggregateError(errors, `setting addons of ${clusterName} Unknown failed`);
-  }
-
-  /** Re-read, set one condition, write through the status subresource; retry on conflicts. */
-  private async updateStatus<T extends ManagedCluster | ManagedClusterAddOn>(
-    ref: ObjectRef,
-    c: Omit<Condition, 'lastTransitionTime'>,
-  ): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const obj = await this.o.hub.get<T>(ref.apiVersion, ref.kind, ref.name, ref.namespace);
-      if (!obj) return;
-      try {
-        await this.o.hub.updateStatus<T>({
-          ...obj,
-          status: { ...obj.status, conditions: setCondition(obj.status?.conditions, c as Condition) },
-        });
-        return;
-      } catch (e) {
-        if (!isConflict(e) || attempt >= 5) throw e;
-      }
-    }
   }
 }

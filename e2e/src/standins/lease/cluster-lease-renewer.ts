@@ -5,14 +5,14 @@
  * Available=True once it renews again after an outage. Stopping it (the cluster is gone) is what
  * lets the hub-side ClusterLeaseController notice.
  */
-import { findCondition, setCondition, type Condition } from '@ocm-fl/common/api/meta.js';
 import { CLUSTER_API_VERSION, type ManagedCluster } from '@ocm-fl/common/api/ocm.js';
 import type { KubeClient } from '@ocm-fl/common/kube/client.js';
-import { isAlreadyExists, isConflict, isNotFound } from '@ocm-fl/common/kube/errors.js';
+import { isAlreadyExists } from '@ocm-fl/common/kube/errors.js';
 import { sleep } from '@ocm-fl/common/kube/informer.js';
 import { silentLogger, type Logger } from '@ocm-fl/common/logger.js';
-import { CLUSTER_AVAILABLE, CLUSTER_LEASE_NAME, clusterAvailableCondition } from './cluster-lease.js';
+import { CLUSTER_LEASE_NAME, clusterAvailableCondition } from './cluster-lease.js';
 import type { Lease } from './lease-condition.js';
+import { writeCondition } from './write-condition.js';
 
 export interface ClusterLeaseRenewerOptions {
   clusterName: string;
@@ -90,27 +90,8 @@ export class ClusterLeaseRenewer {
   }
 
   private async markAvailable(): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const mc = await this.o.hub.get<ManagedCluster>(
-        CLUSTER_API_VERSION,
-        'ManagedCluster',
-        this.o.clusterName,
-      );
-      if (!mc || findCondition(mc.status?.conditions, CLUSTER_AVAILABLE)?.status === 'True') return;
-      try {
-        await this.o.hub.updateStatus<ManagedCluster>({
-          ...mc,
-          status: {
-            ...mc.status,
-            conditions: setCondition(mc.status?.conditions, clusterAvailableCondition() as Condition),
-          },
-        });
-        this.log.info('managed cluster lease renewed again: Available=True');
-        return;
-      } catch (e) {
-        if (isNotFound(e)) return;
-        if (!isConflict(e) || attempt >= 5) throw e;
-      }
-    }
+    const ref = { apiVersion: CLUSTER_API_VERSION, kind: 'ManagedCluster', name: this.o.clusterName };
+    if (await writeCondition(this.o.hub, ref, clusterAvailableCondition()))
+      this.log.info('managed cluster lease renewed again: Available=True');
   }
 }
