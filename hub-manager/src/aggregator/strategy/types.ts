@@ -46,28 +46,10 @@ export type Screening =
     }
   | { readonly accept: false; readonly reason: string; readonly norm?: number };
 
-/** What happened to one client's update in the round (for status and logs). */
-export interface ClientOutcome {
-  readonly included: boolean;
-  /** Share of the aggregate, 0..1, where the rule has one (mean-based rules, Multi-Krum). */
-  readonly weight?: number;
-  readonly norm?: number;
-  readonly clipped?: boolean;
-  readonly reason?: string;
-}
-
-/** Privacy spent so far by a strategy that adds Gaussian noise (central DP). */
-export interface PrivacyReport {
-  /** Cumulative ε at `delta` over every noised round so far (RDP accountant). */
-  readonly epsilon: number;
-  readonly delta: number;
-  /** σ / clipping norm of the Gaussian noise added to the sum of clipped deltas. */
-  readonly noiseMultiplier: number;
-  /** Clipping norm used this round (changes each round with adaptive clipping). */
-  readonly clipNorm: number;
-  /** Rounds that added noise so far (the accountant's composition count). */
-  readonly rounds: number;
-}
+// The per-client outcome and the privacy report are part of the published job state: one
+// definition, in the job contract both sides validate.
+export type { ClientOutcome, PrivacyReport } from '@ocm-fl/common/job-contract/state.js';
+import type { ClientOutcome, PrivacyReport } from '@ocm-fl/common/job-contract/state.js';
 
 export interface AggregateResult {
   readonly clients: Readonly<Record<string, ClientOutcome>>;
