@@ -15,6 +15,7 @@ import type { Logger } from '@ocm-fl/common/logger.js';
 import { decide, type Refusal } from './fleet-policy.js';
 import { KeyRegistry } from './key-registry.js';
 import { registerNode, superLinkAgent, superLinkRequest, type SuperLinkAddress } from './superlink-client.js';
+import { endToEndHeaders } from '@ocm-fl/common/http/hop-headers.js';
 
 export interface GatewayOptions {
   host: string;
@@ -28,17 +29,6 @@ export interface GatewayOptions {
   reloadMs?: number;
   logger: Logger;
 }
-
-/** Headers that belong to one hop (RFC 9110 §7.6.1) and are not forwarded. */
-const HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'te',
-  'trailer',
-]);
 
 export class FlowerGateway {
   readonly keys = new KeyRegistry();
@@ -165,17 +155,13 @@ export class FlowerGateway {
   }
 
   private forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const headers: Record<string, string | string[]> = {};
-    for (const [k, v] of Object.entries(req.headers))
-      if (v !== undefined && !HOP.has(k) && k !== 'host') headers[k] = v;
+    const headers = endToEndHeaders(req.headers, { dropHost: true });
     headers.host = `${this.o.superLink.serverName}:${this.o.superLink.port}`;
     return new Promise((resolve, reject) => {
       const up = request(
         { ...superLinkRequest(this.o.superLink, this.agent), method: req.method, path: req.url, headers },
         (r) => {
-          const out: Record<string, string | string[]> = {};
-          for (const [k, v] of Object.entries(r.headers)) if (v !== undefined && !HOP.has(k)) out[k] = v;
-          res.writeHead(r.statusCode ?? 502, out);
+          res.writeHead(r.statusCode ?? 502, endToEndHeaders(r.headers));
           r.pipe(res);
           r.on('end', () => resolve());
           r.on('error', reject);

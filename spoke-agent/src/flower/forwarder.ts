@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@ocm-fl/common/logger.js';
+import { endToEndHeaders } from '@ocm-fl/common/http/hop-headers.js';
 
 export interface ForwarderOptions {
   /** Where the SuperNode connects (its pod's loopback). */
@@ -26,16 +27,6 @@ export interface ForwarderOptions {
   reloadMs?: number;
   logger: Logger;
 }
-
-const HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'te',
-  'trailer',
-]);
 
 export class FlowerForwarder {
   /** Identity reloads since start (renewals, CA rotations). */
@@ -113,17 +104,13 @@ export class FlowerForwarder {
 
   private forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { host, port, serverName } = this.o.gateway;
-    const headers: Record<string, string | string[]> = {};
-    for (const [k, v] of Object.entries(req.headers))
-      if (v !== undefined && !HOP.has(k) && k !== 'host') headers[k] = v;
+    const headers = endToEndHeaders(req.headers, { dropHost: true });
     headers.host = `${serverName}:${port}`;
     return new Promise((resolve, reject) => {
       const up = request(
         { host, port, servername: serverName, agent: this.agent, method: req.method, path: req.url, headers },
         (r) => {
-          const out: Record<string, string | string[]> = {};
-          for (const [k, v] of Object.entries(r.headers)) if (v !== undefined && !HOP.has(k)) out[k] = v;
-          res.writeHead(r.statusCode ?? 502, out);
+          res.writeHead(r.statusCode ?? 502, endToEndHeaders(r.headers));
           r.pipe(res);
           r.on('end', () => resolve());
           r.on('error', reject);
